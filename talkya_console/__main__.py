@@ -1,0 +1,3 @@
+from talkya_console.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The relay: webhook intake, durable event log, WebSocket fan-out, and the console-side subscriber."""

@@ -1,0 +1,1 @@
+"""The local Talkya: ASGI app, storage, seed data, webhook dispatcher, traffic simulator."""

@@ -1,0 +1,66 @@
+"""The sandbox's shared state, and the per-request context routes act in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+
+from talkya_console.sandbox.auth import Authenticator, Principal
+from talkya_console.sandbox.db import Database
+from talkya_console.sandbox.errors import ApiError
+
+
+@dataclass
+class Limits:
+    json_body_bytes: int = 1024 * 1024
+    file_bytes: int = 10 * 1024 * 1024
+    rate_limit: int | None = 1000  # requests per window per workspace; None turns it off
+    rate_window: float = 10.0
+    idempotency_ttl: float = 24 * 3600
+    token_ttl: int = 3600
+
+
+@dataclass
+class Sandbox:
+    """Everything a route needs that outlives a request; it lives on `app.state.sandbox`."""
+
+    db: Database
+    auth: Authenticator
+    limits: Limits = field(default_factory=Limits)
+    event_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
+
+    def notify(self, workspace_id: str, event: Any) -> None:
+        for listener in list(self.event_listeners):
+            listener(workspace_id, event)
+
+
+@dataclass
+class Ctx:
+    sandbox: Sandbox
+    principal: Principal
+    request_id: str
+
+    @property
+    def db(self) -> Database:
+        return self.sandbox.db
+
+    @property
+    def ws(self) -> str:
+        return self.principal.workspace_id
+
+
+class Scope:
+    """A route dependency: the request's context, after checking it holds `scope`."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    def __call__(self, request: Request) -> Ctx:
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is None:  # the gate authenticates every /v1 route; this is a wiring fault
+            raise ApiError(401, "missing_credentials", "This route needs credentials.")
+        principal.require(self.scope)
+        return Ctx(request.app.state.sandbox, principal, request.state.request_id)

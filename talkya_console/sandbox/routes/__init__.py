@@ -1,0 +1,1 @@
+"""One module per resource area of the API page; each exposes `router`."""

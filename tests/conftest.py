@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from talkya_console.sandbox.app import create_app
+from talkya_console.sandbox.context import Limits
+
+DEMO_HEADERS = {"Authorization": "Bearer tk_test_truebliss", "Talkya-Workspace": "ws_truebliss"}
+READONLY_HEADERS = {"Authorization": "Bearer tk_test_truebliss_readonly", "Talkya-Workspace": "ws_truebliss"}
+NORTHSIDE_HEADERS = {"Authorization": "Bearer tk_test_northside", "Talkya-Workspace": "ws_northside"}
+
+
+@pytest.fixture
+def sandbox_app():
+    """A demo-seeded sandbox in memory, small enough to build per test."""
+    return create_app(":memory:", seed="demo", patients=60, limits=Limits(rate_limit=None))
+
+
+@pytest.fixture
+async def api(sandbox_app) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on the sandbox app in-process, with the demo key of ws_truebliss."""
+    transport = httpx.ASGITransport(app=sandbox_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox", headers=DEMO_HEADERS) as client:
+        yield client
+
+
+@pytest.fixture
+def sandbox(sandbox_app):
+    return sandbox_app.state.sandbox
