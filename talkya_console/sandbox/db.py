@@ -44,8 +44,10 @@ CREATE INDEX IF NOT EXISTS records_by_record ON records
 CREATE INDEX IF NOT EXISTS records_by_status ON records
     (workspace_id, kind, json_extract(data, '$.status'), ts DESC, id DESC);
 
+-- rowid = the patient's rowid in records, so the index walks patients in keyset order.
 CREATE VIRTUAL TABLE IF NOT EXISTS patient_search USING fts5 (
-    pid UNINDEXED, names, phones, emails, mrn, dob, tags, tokenize = 'trigram'
+    names, phones, emails, mrn, dob, tags,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
 );
 
 CREATE TABLE IF NOT EXISTS workspaces (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);

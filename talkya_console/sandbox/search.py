@@ -1,21 +1,34 @@
-"""Patient search over an FTS5 trigram index: partial names in either order, phone fragments
-in any formatting, DOB as people type it, MRN, email and tag."""
+"""Patient search over an FTS5 index: partial names in either order, phone fragments in any
+formatting, DOB as people type it, MRN, email and tag.
+
+Every term is a prefix query. Phones are indexed as all their digit suffixes, so any run of
+digits a person remembers is the prefix of one of them. The index's rowid is the patient's
+rowid in `records`; patients are only ever inserted in creation order, so walking the index
+by rowid descending is the list's keyset order and a page stops after `limit` matches.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
 
-from talkya_console.sandbox.db import Database, Where
+from talkya_console.sandbox.db import Cursor, Database, Page
 from talkya_console.sandbox.errors import ApiError
 from talkya_console.wire.ehr import Patient
 
 _DOB_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%d.%m.%Y")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]*$")
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def digits(text: str) -> str:
     return re.sub(r"\D", "", text)
+
+
+def national(number: str) -> str:
+    """A North American number without its country code; others as they are."""
+    d = digits(number)
+    return d[1:] if len(d) == 11 and d.startswith("1") else d
 
 
 def parse_dob(text: str) -> date | None:
@@ -32,59 +45,65 @@ def parse_dob(text: str) -> date | None:
     return None
 
 
-def index_row(patient: Patient) -> tuple[str, str, str, str, str, str, str]:
+def _suffixes(number: str) -> list[str]:
+    return [number[i:] for i in range(max(0, len(number) - 3) + 1)]
+
+
+def index_row(patient: Patient) -> tuple[str, str, str, str, str, str]:
     names = " ".join(filter(None, [patient.first_name, patient.last_name, patient.preferred_name or ""]))
-    phones = " ".join(d for p in patient.phones for d in {digits(p.number), digits(p.number)[-10:]})
+    phones = sorted({s for p in patient.phones for s in _suffixes(national(p.number))})
     return (
-        patient.id,
-        names.lower(),
-        phones,
-        " ".join(e.lower() for e in patient.emails),
-        patient.mrn.lower(),
+        names,
+        " ".join(phones),
+        " ".join(patient.emails),
+        f"{patient.mrn} {digits(patient.mrn)}",
         patient.dob.isoformat() if patient.dob else "",
-        " ".join(t.lower() for t in patient.tags),
+        " ".join(patient.tags),
     )
 
 
 def index(db: Database, patient: Patient) -> None:
     with db.tx():
-        db.conn.execute("DELETE FROM patient_search WHERE pid = ?", (patient.id,))
+        rowid = db.conn.execute("SELECT rowid FROM records WHERE id = ?", (patient.id,)).fetchone()[0]
+        db.conn.execute("DELETE FROM patient_search WHERE rowid = ?", (rowid,))
         db.conn.execute(
-            "INSERT INTO patient_search (pid, names, phones, emails, mrn, dob, tags) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            index_row(patient),
+            "INSERT INTO patient_search (rowid, names, phones, emails, mrn, dob, tags) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rowid, *index_row(patient)),
         )
 
 
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
+def _phrase(text: str, prefix: bool = True) -> str | None:
+    words = _WORD.findall(text.lower())
+    if not words:
+        return None
+    return '"' + " ".join(words) + '"' + ("*" if prefix else "")
 
 
-class _Terms:
+class _Match:
     def __init__(self) -> None:
-        self.match: list[str] = []  # FTS5 clauses (terms of 3+ characters)
-        self.like: list[tuple[str, str]] = []  # (column, substring) for shorter terms
+        self.clauses: list[str] = []
 
-    def add(self, columns: str, term: str) -> None:
-        term = term.lower()
-        if len(term) >= 3:
-            self.match.append(f"{{{columns}}} : {_quote(term)}")
-        else:
-            self.like.append((columns.split()[0], term))
+    def add(self, columns: str, text: str, prefix: bool = True) -> None:
+        phrase = _phrase(text, prefix)
+        if phrase:
+            self.clauses.append(f"{{{columns}}} : {phrase}")
+
+    def expression(self) -> str | None:
+        return " AND ".join(self.clauses) or None
 
 
-def _classify(terms: _Terms, token: str) -> None:
+def _classify(match: _Match, token: str) -> None:
     if "@" in token and _EMAIL.match(token):
-        terms.add("emails", token)
+        match.add("emails", token)
         return
     dob = parse_dob(token)
     if dob is not None:
-        terms.add("dob", dob.isoformat())
+        match.add("dob", dob.isoformat(), prefix=False)
         return
-    num = digits(token)
-    if num and len(num) >= max(3, len(token) // 2) and not re.search(r"[a-zA-Z]", token):
-        terms.add("phones mrn", num)
+    if not re.search(r"[^\W\d_]", token) and len(digits(token)) >= 2:
+        match.add("phones mrn dob", national(token))
         return
-    terms.add("names emails mrn tags", token)
+    match.add("names emails mrn tags", token)
 
 
 def _tokens(query: str) -> list[str]:
@@ -95,7 +114,7 @@ def _tokens(query: str) -> list[str]:
     return raw
 
 
-def patient_filter(
+def match_expression(
     *,
     query: str | None = None,
     name: str | None = None,
@@ -104,39 +123,55 @@ def patient_filter(
     phone: str | None = None,
     email: str | None = None,
     tag: str | None = None,
-) -> Where | None:
-    """A condition on `records` for the given search parameters, or None when there are none."""
-    terms = _Terms()
+) -> str | None:
+    """The FTS5 query for the given search parameters, or None when there are none."""
+    match = _Match()
     for token in _tokens(query or "")[:8]:
-        _classify(terms, token)
+        _classify(match, token)
     for token in (name or "").split()[:8]:
-        terms.add("names", token)
+        match.add("names", token)
     if dob:
         parsed = parse_dob(dob.strip())
         if parsed is None:
             raise ApiError(
                 400, "parameter_invalid", "'dob' must be a date such as 1980-03-14 or 03/14/1980.", param="dob"
             )
-        terms.add("dob", parsed.isoformat())
+        match.add("dob", parsed.isoformat(), prefix=False)
     if mrn:
-        terms.add("mrn", mrn.strip())
+        match.add("mrn", mrn, prefix=False)
     if phone:
-        num = digits(phone)
-        if len(num) < 3:
+        if len(digits(phone)) < 3:
             raise ApiError(400, "parameter_invalid", "'phone' needs at least 3 digits.", param="phone")
-        terms.add("phones", num)
+        match.add("phones", national(phone))
     if email:
-        terms.add("emails", email.strip())
+        match.add("emails", email)
     if tag:
-        terms.add("tags", tag.strip())
-    if not terms.match and not terms.like:
-        return None
-    sub = ["SELECT pid FROM patient_search WHERE 1"]
-    args: list[str] = []
-    if terms.match:
-        sub.append("AND patient_search MATCH ?")
-        args.append(" AND ".join(terms.match))
-    for column, term in terms.like:
-        sub.append(f"AND {column} LIKE ? ESCAPE '\\'")
-        args.append("%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-    return Where().raw(f"id IN ({' '.join(sub)})", *args)
+        match.add("tags", tag, prefix=False)
+    return match.expression()
+
+
+def search_page(db: Database, workspace_id: str, expression: str, limit: int, cursor: str | None) -> Page:
+    """One page of matches, newest first, with the same cursors as the plain list."""
+    sql = (
+        "SELECT r.ts, r.id, r.data FROM patient_search s JOIN records r ON r.rowid = s.rowid "
+        "WHERE patient_search MATCH ? AND r.workspace_id = ? AND r.kind = 'patient'"
+    )
+    args: list[object] = [expression, workspace_id]
+    if cursor:
+        after = Cursor.decode(cursor)
+        row = db.conn.execute(
+            "SELECT rowid FROM records WHERE id = ? AND workspace_id = ?", (after.id, workspace_id)
+        ).fetchone()
+        if row is None:
+            raise ApiError(
+                400, "invalid_cursor", "The cursor is not one this API issued; start again without it.", param="cursor"
+            )
+        sql += " AND s.rowid < ?"
+        args.append(row[0])
+    sql += " ORDER BY s.rowid DESC LIMIT ?"
+    args.append(limit + 1)
+    rows = db.conn.execute(sql, args).fetchall()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = Cursor(rows[-1][0], rows[-1][1]).encode() if has_more and rows else None
+    return Page([r[2] for r in rows], has_more, next_cursor)

@@ -45,8 +45,10 @@ async def list_patients(
     tag: str | None = Query(None, max_length=40),
     ctx: Ctx = Depends(Scope("patients:read")),
 ) -> Response:
-    where = search.patient_filter(query=query, name=name, dob=dob, mrn=mrn, phone=phone, email=email, tag=tag)
-    return page_response(ctx.db.page("patient", ctx.ws, limit=args.limit, cursor=args.cursor, where=where))
+    expression = search.match_expression(query=query, name=name, dob=dob, mrn=mrn, phone=phone, email=email, tag=tag)
+    if expression is None:
+        return page_response(ctx.db.page("patient", ctx.ws, limit=args.limit, cursor=args.cursor))
+    return page_response(search.search_page(ctx.db, ctx.ws, expression, args.limit, args.cursor))
 
 
 @router.post("", response_model=Patient, status_code=201, summary="Create a patient after intake consent")

@@ -106,8 +106,9 @@ def seed_patients(
                 [(p.id, workspace_id, int(p.created_at.timestamp() * 1_000_000), p.model_dump_json()) for p in chunk],
             )
             db.conn.executemany(
-                "INSERT INTO patient_search (pid, names, phones, emails, mrn, dob, tags) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [search.index_row(p) for p in chunk],
+                "INSERT INTO patient_search (rowid, names, phones, emails, mrn, dob, tags) "
+                "SELECT rowid, ?, ?, ?, ?, ?, ? FROM records WHERE id = ?",
+                [(*search.index_row(p), p.id) for p in chunk],
             )
     db.meta_set(f"mrn_seq:{workspace_id}", str(100000 + count))
     return patients
