@@ -209,3 +209,19 @@ async def test_openapi_describes_the_routes(api):
 async def test_healthz(api):
     response = await api.get("/healthz", headers={"Authorization": ""})
     assert response.json()["status"] == "ok"
+
+
+async def test_null_for_a_required_nested_object_is_422_naming_it(api):
+    response = await api.post("/v1/patients", json=patient_body(phones=None))
+    assert_error(response, 422, "parameter_invalid", param="phones")
+
+
+async def test_patch_null_on_a_required_field_is_422_not_500(api):
+    created = (await api.post("/v1/patients", json=patient_body())).json()
+    response = await api.patch(f"/v1/patients/{created['id']}", json={"first_name": None})
+    assert_error(response, 422, "parameter_invalid", param="first_name")
+
+
+async def test_a_time_utc_cannot_hold_is_422_not_500(api):
+    response = await api.post("/v1/patients", json=patient_body(consent={"intake": True, "captured_at": "9999-12-31T23:59:59-05:00"}))
+    assert_error(response, 422, "parameter_invalid", param="consent.captured_at")

@@ -95,7 +95,7 @@ def validation_error(exc: RequestValidationError) -> ApiError:
     if detail is None:
         detail = str(first.get("msg", "is invalid")).replace("Value error, ", "")
         detail = detail[0].lower() + detail[1:] if detail else "is invalid"
-    if kind == "model_attributes_type" or (param is None and loc and loc[0] == "body"):
+    if param is None and loc and loc[0] == "body":
         return ApiError(400, "invalid_json", "The request body must be a JSON object.")
     message = f"'{param}' {detail}." if param else f"The request {detail}."
     if loc and loc[0] in ("query", "path", "header"):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from talkya_console.sandbox.context import Ctx, Sandbox
 from talkya_console.sandbox.db import Page
-from talkya_console.sandbox.errors import not_found
+from talkya_console.sandbox.errors import ApiError, not_found
 from talkya_console.sandbox.ids import new_id
 from talkya_console.wire.common import now
 from talkya_console.wire.ehr import AuditActor, AuditEntry
@@ -54,7 +54,12 @@ def merge(model: M, changes: BaseModel) -> tuple[M, list[str]]:
     current.update(updates)
     if changed and "updated_at" in current:
         current["updated_at"] = now()
-    return type(model).model_validate(current), changed
+    try:
+        return type(model).model_validate(current), changed
+    except ValidationError as exc:  # e.g. null sent for a field the record cannot be without
+        first = exc.errors()[0]
+        param = ".".join(str(p) for p in first.get("loc", ())) or None
+        raise ApiError(422, "parameter_invalid", f"'{param}' cannot be set to that value.", param=param) from None
 
 
 def actor(ctx: Ctx) -> AuditActor:

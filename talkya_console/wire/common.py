@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 ID_PREFIXES = (
     "pat enc note doc lead con deal task call tv ch msg file run ho hev hrt rt we wh evt usr loc ws req aud"
@@ -22,6 +22,14 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _in_range(value: datetime) -> datetime:
+    """Normalise to UTC, refusing instants that UTC cannot hold (year 9999 west of Greenwich)."""
+    try:
+        return _as_utc(value)
+    except OverflowError as exc:
+        raise ValueError("is out of the range of representable times") from exc
+
+
 def format_timestamp(value: datetime) -> str:
     """RFC 3339 UTC, seconds precision: `2026-05-18T14:00:00Z`."""
     return _as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -30,6 +38,7 @@ def format_timestamp(value: datetime) -> str:
 Timestamp = Annotated[
     datetime,
     BeforeValidator(_parse_timestamp),
+    AfterValidator(_in_range),
     PlainSerializer(format_timestamp, return_type=str, when_used="json"),
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints
 
 from talkya_console.wire.common import Metadata, Params, Resource, Timestamp
 from talkya_console.wire.ehr import Email, Part, PhoneNumber, Tag
@@ -121,7 +121,8 @@ class Deal(Resource):
     updated_at: Timestamp
 
 
-Cents = Annotated[int, Field(ge=0, le=100_000_000)]
+# Strict: money is never coerced from a string, a float or a boolean.
+Cents = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
 Probability = Annotated[int, Field(ge=0, le=100)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[a-z]{3}$")]
 
@@ -158,6 +159,7 @@ class Task(Resource):
     priority: Priority = "normal"
     status: TaskStatus = "open"
     patient_id: str | None = None
+    contact_id: str | None = None
     call_id: str | None = None
     handoff_id: str | None = None
     disposition: str | None = None
@@ -176,6 +178,7 @@ class TaskCreate(Params):
     due_at: Timestamp | None = None
     priority: Priority = "normal"
     patient_id: str | None = None
+    contact_id: str | None = None
     call_id: str | None = None
     handoff_id: str | None = None
 
@@ -191,11 +194,19 @@ class TaskUpdate(Params):
     disposition: ShortText | None = None
     snoozed_until: Timestamp | None = None
 
-    @model_validator(mode="after")
-    def _done_needs_no_snooze(self) -> TaskUpdate:
-        if self.status == "done" and self.snoozed_until is not None:
-            raise ValueError("A task cannot be completed and snoozed at once.")
-        return self
+
+class TaskClaim(Params):
+    """Who claims the task; only an API key that acts for no user names one."""
+
+    user_id: str | None = None
+
+
+class TaskComplete(Params):
+    disposition: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class TaskSnooze(Params):
+    until: Timestamp
 
 
 Contact.model_rebuild()

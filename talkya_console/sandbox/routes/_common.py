@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import Query
 
 from talkya_console.sandbox.errors import ApiError
+from talkya_console.wire.common import format_timestamp
 
 
 @dataclass
@@ -38,3 +40,13 @@ def e164(number: str, param: str) -> str:
         f"'{param}' is not a phone number we can dial; use E.164 such as +13055550123.",
         param=param,
     )
+
+
+def time_filter(value: datetime | None, param: str) -> str | None:
+    """A timestamp query parameter in the stored `YYYY-MM-DDTHH:MM:SSZ` form, so strings compare."""
+    if value is None:
+        return None
+    try:
+        return format_timestamp(value)
+    except (OverflowError, ValueError):
+        raise ApiError(400, "parameter_invalid", f"'{param}' is outside the supported range.", param=param) from None
