@@ -126,7 +126,7 @@ class Gate:
         if key is None or method not in IDEMPOTENT_METHODS:
             await self.app(scope, receive, send)
             return
-        await self._idempotent(scope, receive, send, principal.workspace_id, key, body or b"")
+        await self._idempotent(scope, receive, send, principal.workspace_id, key, _canonical(body or b"", headers))
 
     async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes:
         limits = self.sandbox.limits
@@ -225,6 +225,18 @@ class Gate:
         headers += [(k.lower().encode(), v.encode()) for k, v in err.headers.items()]
         await send({"type": "http.response.start", "status": err.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _canonical(body: bytes, headers: dict[str, str]) -> bytes:
+    """The body as idempotency compares it: a multipart boundary is random per request (httpx
+    picks a new one on each retry), so it is replaced by a constant before hashing."""
+    content_type = headers.get("content-type", "")
+    if content_type.startswith("multipart/"):
+        for part in content_type.split(";")[1:]:
+            name, _, value = part.strip().partition("=")
+            if name.lower() == "boundary" and value:
+                return body.replace(value.strip('"').encode("latin-1"), b"talkya-boundary")
+    return body
 
 
 def _too_large(cap: int) -> ApiError:
