@@ -34,8 +34,11 @@ class ToolCall(Part):
     ended_at: Timestamp | None = None
 
 
+OutcomeType = Literal["answered", "tool_completed", "task_created", "crm_written", "handoff", "alerted", "failed"]
+
+
 class RunOutcome(Part):
-    type: Literal["answered", "tool_completed", "task_created", "crm_written", "handoff", "alerted", "failed"]
+    type: OutcomeType
     summary: str
 
 
@@ -49,6 +52,7 @@ class AgentRun(Resource):
     tool_calls: list[ToolCall] = []
     handoff_ids: list[str] = []
     outcome: RunOutcome | None = None
+    started_by: str | None = None
     created_at: Timestamp
     completed_at: Timestamp | None = None
 
@@ -98,6 +102,14 @@ class HandoffUpdate(Params):
     priority: Priority | None = None
 
 
+class HandoffClaim(Params):
+    user_id: str | None = None
+
+
+class HandoffResolve(Params):
+    resolution: Annotated[str, StringConstraints(min_length=1, max_length=5_000)]
+
+
 HermesKind = Literal["call", "message", "form", "bot", "webhook", "staff_alert"]
 DestinationKind = Literal["channel", "webhook", "staff_alert", "role", "user"]
 
@@ -131,6 +143,14 @@ class HermesRouteCreate(Params):
     destination: Destination
     enabled: bool = True
     priority: Annotated[int, Field(ge=0, le=10_000)] = 100
+
+
+class HermesRouteUpdate(Params):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)] | None = None
+    match: RouteMatch | None = None
+    destination: Destination | None = None
+    enabled: bool | None = None
+    priority: Annotated[int, Field(ge=0, le=10_000)] | None = None
 
 
 class Delivery(Part):
