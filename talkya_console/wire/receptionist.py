@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from talkya_console.wire.common import Params, Resource, Timestamp
 from talkya_console.wire.ehr import Part
@@ -20,6 +20,13 @@ class Caller(Part):
     contact_id: str | None = None
 
 
+class BookedAppointment(Part):
+    """The visit a call booked, when its outcome is `appointment_booked`."""
+
+    visit_type: str
+    scheduled_at: Timestamp
+
+
 class Call(Resource):
     id: str
     object: Literal["call"] = "call"
@@ -32,6 +39,7 @@ class Call(Resource):
     campaign: str | None = None
     language: str = "en"
     summary: str | None = None
+    appointment: BookedAppointment | None = None
     duration_seconds: int = 0
     started_at: Timestamp
     ended_at: Timestamp | None = None
@@ -57,9 +65,13 @@ class Transcript(Resource):
     next_steps: list[str] = []
 
 
+GreetingText = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Voice = Literal["warm", "neutral", "energetic"]
+
+
 class Greeting(Part):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
-    voice: Literal["warm", "neutral", "energetic"] = "warm"
+    text: GreetingText
+    voice: Voice = "warm"
 
 
 class Escalation(Part):
@@ -108,9 +120,35 @@ class RoutingRules(Resource):
     updated_at: Timestamp
 
 
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class GreetingUpdate(Greeting):
+    model_config = _STRICT
+    text: GreetingText | None = None  # type: ignore[assignment]
+
+
+class EscalationUpdate(Escalation):
+    model_config = _STRICT
+
+
+class BookingUpdate(Booking):
+    model_config = _STRICT
+
+
+class LanguageRulesUpdate(LanguageRules):
+    model_config = _STRICT
+
+
+class AfterHoursUpdate(AfterHours):
+    model_config = _STRICT
+
+
 class RoutingRulesUpdate(Params):
-    greeting: Greeting | None = None
-    escalation: Escalation | None = None
-    booking: Booking | None = None
-    language: LanguageRules | None = None
-    after_hours: AfterHours | None = None
+    """A PATCH: each section given is merged field by field into the stored one."""
+
+    greeting: GreetingUpdate | None = None
+    escalation: EscalationUpdate | None = None
+    booking: BookingUpdate | None = None
+    language: LanguageRulesUpdate | None = None
+    after_hours: AfterHoursUpdate | None = None

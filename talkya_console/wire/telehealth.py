@@ -18,6 +18,7 @@ class Attendance(Part):
 
 
 class Recording(Part):
+    enabled: bool = False
     state: Literal["off", "recording", "processing", "available"] = "off"
     file_id: str | None = None
 
