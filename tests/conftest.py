@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from talkya_console.sandbox.app import create_app
 from talkya_console.sandbox.context import Limits
 
+DEMO_TODAY = datetime(2026, 11, 20, tzinfo=UTC)
 DEMO_HEADERS = {"Authorization": "Bearer tk_test_truebliss", "Talkya-Workspace": "ws_truebliss"}
 READONLY_HEADERS = {"Authorization": "Bearer tk_test_truebliss_readonly", "Talkya-Workspace": "ws_truebliss"}
 NORTHSIDE_HEADERS = {"Authorization": "Bearer tk_test_northside", "Talkya-Workspace": "ws_northside"}
@@ -15,8 +17,9 @@ NORTHSIDE_HEADERS = {"Authorization": "Bearer tk_test_northside", "Talkya-Worksp
 
 @pytest.fixture
 def sandbox_app():
-    """A demo-seeded sandbox in memory, small enough to build per test."""
-    return create_app(":memory:", seed="demo", patients=60, limits=Limits(rate_limit=None))
+    """A sandbox in memory with the demo credentials, staff and 60 patients, and nothing else,
+    so each test states the records it relies on; tests/test_demo_seed.py covers the full demo."""
+    return create_app(":memory:", seed="empty", patients=60, limits=Limits(rate_limit=None), today=DEMO_TODAY)
 
 
 @pytest.fixture

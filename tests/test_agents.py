@@ -17,7 +17,7 @@ from talkya_console.sandbox.seed.agents import CHANNEL_BILLING, CHANNEL_FRONT_DE
 from talkya_console.sandbox.seed.people import seed_patients
 from talkya_console.wire import AgentRun, Event, Handoff, HermesEvent, Task
 from talkya_console.wire.users import ALL_SCOPES
-from tests.conftest import NORTHSIDE_HEADERS, READONLY_HEADERS
+from tests.conftest import DEMO_TODAY, NORTHSIDE_HEADERS, READONLY_HEADERS
 from tests.sandbox_helpers import assert_error, walk
 
 WS = "ws_truebliss"
@@ -350,7 +350,7 @@ def seeded_rows() -> tuple[list[tuple], float]:
     sandbox = app.state.sandbox
     patients = seed_patients(sandbox, 40)
     started = time.perf_counter()
-    seed_agents(sandbox, patients, random.Random(5))
+    seed_agents(sandbox, patients, random.Random(5), today=DEMO_TODAY)
     elapsed = time.perf_counter() - started
     rows = sandbox.db.conn.execute(
         "SELECT id, kind, ts, data FROM records WHERE kind != 'patient' ORDER BY id"
@@ -368,7 +368,7 @@ def test_seed_is_deterministic_and_fast():
 def test_seed_builds_a_triage_queue_and_routes():
     app = create_app(":memory:", seed="empty")
     sandbox = app.state.sandbox
-    seed_agents(sandbox, seed_patients(sandbox, 40), random.Random(5))
+    seed_agents(sandbox, seed_patients(sandbox, 40), random.Random(5), today=DEMO_TODAY)
     runs = sandbox.db.all("agent_run", WS, AgentRun)
     handoffs = sandbox.db.all("handoff", WS, Handoff)
     assert len(runs) == 30

@@ -12,9 +12,10 @@ from talkya_console.sandbox import receptionist
 from talkya_console.sandbox.app import create_app
 from talkya_console.sandbox.db import Where
 from talkya_console.sandbox.errors import ApiError
-from talkya_console.sandbox.seed.comms import MIX, TODAY, seed_comms
+from talkya_console.sandbox.seed.comms import seed_comms
+from talkya_console.sandbox.seed.conversations import MIX
 from talkya_console.wire import Call, Event, Patient, Transcript
-from tests.conftest import NORTHSIDE_HEADERS, READONLY_HEADERS
+from tests.conftest import DEMO_TODAY, NORTHSIDE_HEADERS, READONLY_HEADERS
 from tests.sandbox_helpers import assert_error, patient_body, walk
 
 WS = "ws_truebliss"
@@ -88,7 +89,7 @@ async def test_a_call_emits_started_segments_completed_and_booked_in_order(sandb
         summary="Booked a consult.",
         next_steps=["Send intake forms"],
         visit_type="aesthetic_consult",
-        scheduled_at=TODAY,
+        scheduled_at=DEMO_TODAY,
     )
     events = _events(sandbox, call.id)
     assert [e.type for e in events] == [*CALL_EVENTS[:2], *CALL_EVENTS[1:], "appointment.booked"]
@@ -189,7 +190,7 @@ async def test_status_filter_finds_live_calls(api, two_calls):
 
 
 async def test_created_range_filters_over_seeded_history(api, sandbox):
-    seed_comms(sandbox, sandbox.db.all("patient", WS, Patient), random.Random(1))
+    seed_comms(sandbox, sandbox.db.all("patient", WS, Patient), random.Random(1), today=DEMO_TODAY)
     after, before = "2026-11-10T00:00:00Z", "2026-11-15T00:00:00Z"
     found = await walk(api, "/v1/calls", created_after=after, created_before=before)
     expected = [
@@ -283,7 +284,7 @@ def _seeded() -> tuple[list[tuple], float]:
     sandbox = app.state.sandbox
     patients = sandbox.db.all("patient", WS, Patient)
     started = time.perf_counter()
-    seed_comms(sandbox, patients, random.Random(42))
+    seed_comms(sandbox, patients, random.Random(42), today=DEMO_TODAY)
     elapsed = time.perf_counter() - started
     rows = sandbox.db.conn.execute(
         "SELECT id, kind, ts, data FROM records WHERE kind NOT IN ('patient', 'user', 'location') ORDER BY id"
@@ -300,13 +301,13 @@ def test_seed_comms_is_deterministic_and_fast():
 
 def test_seeded_calls_are_two_weeks_of_every_intent_with_real_transcripts(sandbox):
     events_before = sandbox.db.count("event", WS)
-    seed_comms(sandbox, sandbox.db.all("patient", WS, Patient), random.Random(3))
+    seed_comms(sandbox, sandbox.db.all("patient", WS, Patient), random.Random(3), today=DEMO_TODAY)
     assert sandbox.db.count("event", WS) == events_before
     calls = [c for c in sandbox.db.all("call", WS, Call) if c.status == "completed"]
     assert 140 <= len(calls) <= 160
     assert {c.intent for c in calls} == set(MIX)
     assert {c.outcome for c in calls} == {"appointment_booked", "lead_created", "handoff", "info_provided", "voicemail"}
-    assert all(TODAY.timestamp() - 15 * 86400 < c.created_at.timestamp() < TODAY.timestamp() for c in calls)
+    assert all(DEMO_TODAY.timestamp() - 15 * 86400 < c.created_at.timestamp() < DEMO_TODAY.timestamp() for c in calls)
     for call in calls:
         transcript = sandbox.db.get("transcript", WS, receptionist.transcript_id(call.id), Transcript)
         assert 8 <= len(transcript.segments) <= 20

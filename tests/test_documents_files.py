@@ -18,7 +18,7 @@ from talkya_console.sandbox.db import Where
 from talkya_console.sandbox.seed.ehr import seed_ehr
 from talkya_console.sandbox.seed.people import seed_patients
 from talkya_console.wire import AuditEntry, Document
-from tests.conftest import DEMO_HEADERS, NORTHSIDE_HEADERS, READONLY_HEADERS
+from tests.conftest import DEMO_HEADERS, DEMO_TODAY, NORTHSIDE_HEADERS, READONLY_HEADERS
 from tests.sandbox_helpers import assert_error, patient_body, walk
 
 PDF = b"%PDF-1.4\n% consent form\n%%EOF\n"
@@ -272,7 +272,7 @@ async def test_unknown_file_or_document_is_404(api, path):
 async def test_seeded_consent_form_downloads_as_a_pdf():
     app = create_app(":memory:", seed="empty", limits=Limits(rate_limit=None))
     sandbox = app.state.sandbox
-    seed_ehr(sandbox, seed_patients(sandbox, 100), random.Random(4))
+    seed_ehr(sandbox, seed_patients(sandbox, 100), random.Random(4), today=DEMO_TODAY)
     seeded = sandbox.db.all("document", "ws_truebliss", Document)
     assert seeded and all(d.type == "consent_form" for d in seeded)
     transport = httpx.ASGITransport(app=app)

@@ -15,7 +15,7 @@ from talkya_console.sandbox.routes.notes import TEMPLATES
 from talkya_console.sandbox.seed.ehr import MARIA_METADATA, seed_ehr
 from talkya_console.sandbox.seed.people import seed_patients
 from talkya_console.wire import Document, Encounter, Event, Note
-from tests.conftest import NORTHSIDE_HEADERS, READONLY_HEADERS
+from tests.conftest import DEMO_TODAY, NORTHSIDE_HEADERS, READONLY_HEADERS
 from tests.sandbox_helpers import assert_error, patient_body, walk
 
 
@@ -249,7 +249,7 @@ def seeded():
     sandbox = create_app(":memory:", seed="empty").state.sandbox
     patients = seed_patients(sandbox, 500)
     started = time.perf_counter()
-    seed_ehr(sandbox, patients, random.Random(3))
+    seed_ehr(sandbox, patients, random.Random(3), today=DEMO_TODAY)
     return sandbox, patients, time.perf_counter() - started
 
 
@@ -286,6 +286,6 @@ def test_seed_gives_maria_the_pages_open_encounter(seeded):
 def test_seed_is_deterministic(seeded):
     sandbox, _, _ = seeded
     again = create_app(":memory:", seed="empty").state.sandbox
-    seed_ehr(again, seed_patients(again, 500), random.Random(3))
+    seed_ehr(again, seed_patients(again, 500), random.Random(3), today=DEMO_TODAY)
     query = "SELECT id, ts, data FROM records WHERE kind IN ('encounter', 'note', 'document') ORDER BY ts, id"
     assert sandbox.db.conn.execute(query).fetchall() == again.db.conn.execute(query).fetchall()

@@ -6,6 +6,7 @@ import importlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +72,14 @@ def create_app(
     patients: int | None = None,
     limits: Limits | None = None,
     on_startup: list[Hook] | None = None,
+    today: datetime | None = None,
 ) -> FastAPI:
     """Build the app. `seed` is `demo` or `empty`; a database already seeded is left as it is.
-    `on_startup` hooks run in the lifespan (the dispatcher and simulator attach this way)."""
+    `on_startup` hooks run in the lifespan (the dispatcher and simulator attach this way).
+    `today` fixes the demo clinic's calendar (tests and screenshots); by default it is today."""
     database = db if isinstance(db, Database) else Database(db)
     sandbox = Sandbox(database, Authenticator(database), limits or Limits())
-    _seed(sandbox, seed, patients)
+    _seed(sandbox, seed, patients, today)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -115,7 +118,7 @@ def create_app(
     return app
 
 
-def _seed(sandbox: Sandbox, seed: str, patients: int | None) -> None:
+def _seed(sandbox: Sandbox, seed: str, patients: int | None, today: datetime | None) -> None:
     from talkya_console.sandbox.seed.credentials import seed_credentials
     from talkya_console.sandbox.seed.staff import seed_staff
 
@@ -127,7 +130,7 @@ def _seed(sandbox: Sandbox, seed: str, patients: int | None) -> None:
     if seed == "demo":
         from talkya_console.sandbox.seed.demo import seed_demo
 
-        seed_demo(sandbox, patients=patients if patients is not None else 500)
+        seed_demo(sandbox, patients=patients if patients is not None else 500, today=today)
     elif patients:
         from talkya_console.sandbox.seed.demo import seed_patients
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
 from talkya_console.sandbox.context import Sandbox
 from talkya_console.sandbox.hermes import deliveries
 from talkya_console.sandbox.openclaw import Built, IdMaker, plan_run
-from talkya_console.sandbox.seed.staff import staff
+from talkya_console.sandbox.seed.staff import CHANNEL_BILLING, CHANNEL_FRONT_DESK, CHANNEL_PROVIDERS, staff
 from talkya_console.wire.agents import (
     Destination,
     Handoff,
@@ -24,12 +24,7 @@ from talkya_console.wire.agents import (
 from talkya_console.wire.crm import Task
 from talkya_console.wire.ehr import Patient
 
-REFERENCE = datetime(2026, 11, 20, tzinfo=UTC)
-
 # Channel ids the Hermes routes deliver to; the messenger seed creates channels with these ids.
-CHANNEL_FRONT_DESK = "ch_frontdesk"
-CHANNEL_PROVIDERS = "ch_providers"
-CHANNEL_BILLING = "ch_billing"
 # The webhook endpoint the (disabled) mirror route names; the webhooks seed may create it.
 WEBHOOK_MIRROR = "we_mirror"
 
@@ -140,13 +135,15 @@ def _alert(built: Built, call: ToolCall, routes: list[HermesRoute], make_id: IdM
     return alert
 
 
-def _runs(patients: list[Patient], routes: list[HermesRoute], rng: random.Random, make_id: IdMaker) -> list[Built]:
+def _runs(
+    patients: list[Patient], routes: list[HermesRoute], rng: random.Random, make_id: IdMaker, today: datetime
+) -> list[Built]:
     """Each sample request twice, at random moments of the last two weeks; a couple may only answer."""
     requests = list(REQUESTS * 2)
     rng.shuffle(requests)
     runs = []
     for index, text in enumerate(requests):
-        at = REFERENCE - timedelta(minutes=rng.randrange(60, 14 * 24 * 60))
+        at = today - timedelta(minutes=rng.randrange(60, 14 * 24 * 60))
         tools = ANSWER_ONLY if index < ANSWER_ONLY_RUNS else ALL_TOOLS
         context = {"patient_id": rng.choice(patients).id} if patients and rng.random() < 0.8 else {}
         runs.append(plan_run(text, tools, context, at=at, make_id=make_id))
@@ -154,7 +151,12 @@ def _runs(patients: list[Patient], routes: list[HermesRoute], rng: random.Random
 
 
 def seed_agents(
-    sandbox: Sandbox, patients: list[Patient], rng: random.Random, workspace_id: str = "ws_truebliss"
+    sandbox: Sandbox,
+    patients: list[Patient],
+    rng: random.Random,
+    workspace_id: str = "ws_truebliss",
+    *,
+    today: datetime,
 ) -> None:
     """~30 past runs, ~12 handoffs in VA triage, 8 Hermes routes and their events; no webhook events."""
 
@@ -165,17 +167,17 @@ def seed_agents(
     for user in staff(workspace_id):
         users.setdefault(user.role, []).append(user.id)
     users.setdefault("va", users.get("front_desk", []))
-    routes = _routes(make_id, REFERENCE - timedelta(days=30))
+    routes = _routes(make_id, today - timedelta(days=30))
     models: list[tuple[str, BaseModel]] = [("hermes_route", r) for r in routes]
     handoffs: list[Handoff] = []
     tasks: dict[str, Task] = {}
-    for built in _runs(patients, routes, rng, make_id):
+    for built in _runs(patients, routes, rng, make_id, today):
         models += [("hermes_event", _alert(built, call, routes, make_id)) for call in built.alerts]
         models.append(("agent_run", built.run))
         handoffs += built.handoffs
         tasks.update((t.id, t) for t in built.tasks)
     for reason, priority, role in CALL_HANDOFFS:
-        at = REFERENCE - timedelta(minutes=rng.randrange(60, 3 * 24 * 60))
+        at = today - timedelta(minutes=rng.randrange(60, 3 * 24 * 60))
         patient_id = rng.choice(patients).id if patients else None
         handoffs.append(
             Handoff(
@@ -189,7 +191,7 @@ def seed_agents(
             )
         )
     for kind, type_, payload in SAMPLE_EVENTS:
-        at = REFERENCE - timedelta(minutes=rng.randrange(60, 7 * 24 * 60))
+        at = today - timedelta(minutes=rng.randrange(60, 7 * 24 * 60))
         found = deliveries(routes, kind, type_, payload)
         event = HermesEvent(id=make_id("hev"), kind=kind, type=type_, payload=payload, deliveries=found, created_at=at)
         models.append(("hermes_event", event))

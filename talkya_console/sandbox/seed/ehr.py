@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from talkya_console.sandbox.context import Sandbox
@@ -18,7 +18,6 @@ from talkya_console.sandbox.seed.staff import providers
 from talkya_console.wire.ehr import Addendum, Document, Encounter, File, Note, NoteType, Patient
 
 # The API page's example moment; the chart's history ends just before it.
-DEMO_NOW = datetime(2026, 5, 18, 14, 0, tzinfo=UTC)
 MARIA_METADATA = {"call_id": "call_7fd2", "crm_deal_id": "deal_42"}
 
 
@@ -287,10 +286,10 @@ class _Staff:
         return cls(by_visit, locations)
 
 
-def _past_visits(rng: random.Random, chart: _Chart, patient: Patient, staff: _Staff) -> None:
-    """One to four visits between registration and DEMO_NOW, most closed and charted."""
+def _past_visits(rng: random.Random, chart: _Chart, patient: Patient, staff: _Staff, today: datetime) -> None:
+    """One to four visits between registration and today, most closed and charted."""
     start = patient.created_at.replace(hour=13, minute=0, second=0) + timedelta(days=1)
-    span = (DEMO_NOW - start).days - 1
+    span = (today - start).days - 1
     if span < 1:
         return
     days = sorted(rng.sample(range(span), min(span, rng.choice((1, 1, 2, 2, 3, 4)))))
@@ -303,7 +302,7 @@ def _past_visits(rng: random.Random, chart: _Chart, patient: Patient, staff: _St
         booked = scheduled - timedelta(days=rng.randrange(0, 10), minutes=rng.randrange(0, 600))
         created = max(booked, patient.created_at)
         # Charts left open are recent ones; older visits were closed or cancelled long ago.
-        recent = scheduled > DEMO_NOW - timedelta(days=21)
+        recent = scheduled > today - timedelta(days=21)
         status = rng.choices(("closed", "open", "cancelled"), (60, 35, 5) if recent else (93, 0, 7))[0]
         variant = rng.randrange(2)
         closed_at = scheduled + timedelta(minutes=rng.randrange(20, 90)) if status == "closed" else None
@@ -338,9 +337,9 @@ def _past_visits(rng: random.Random, chart: _Chart, patient: Patient, staff: _St
             consented = False
 
 
-def _maria(rng: random.Random, chart: _Chart, patient: Patient) -> None:
+def _maria(rng: random.Random, chart: _Chart, patient: Patient, today: datetime) -> None:
     """The API page's example encounter, open for Maria Lopez."""
-    created = DEMO_NOW - timedelta(minutes=2)
+    created = today - timedelta(minutes=2)
     encounter = Encounter(
         id=_id(rng, "enc"),
         patient_id=patient.id,
@@ -348,7 +347,7 @@ def _maria(rng: random.Random, chart: _Chart, patient: Patient) -> None:
         type="telehealth_follow_up",
         reason="GLP-1 refill review",
         source="ai_receptionist",
-        scheduled_at=DEMO_NOW + timedelta(days=1, hours=1),
+        scheduled_at=today + timedelta(days=1, hours=1),
         metadata=dict(MARIA_METADATA),
         created_at=created,
         updated_at=created,
@@ -356,7 +355,9 @@ def _maria(rng: random.Random, chart: _Chart, patient: Patient) -> None:
     chart.add("encounter", encounter, created)
 
 
-def seed_ehr(sandbox: Sandbox, patients: list[Patient], rng: random.Random, workspace_id: str = TRUEBLISS) -> None:
+def seed_ehr(
+    sandbox: Sandbox, patients: list[Patient], rng: random.Random, workspace_id: str = TRUEBLISS, *, today: datetime
+) -> None:
     """Give about 60% of `patients` past encounters, with notes and some consent forms."""
     staff = _Staff.of(workspace_id)
     if not staff.locations:  # a workspace without providers has no visits to chart
@@ -364,9 +365,9 @@ def seed_ehr(sandbox: Sandbox, patients: list[Patient], rng: random.Random, work
     chart = _Chart(workspace_id)
     for patient in patients:
         if rng.random() < 0.6:
-            _past_visits(rng, chart, patient, staff)
+            _past_visits(rng, chart, patient, staff, today)
     if patients and workspace_id == TRUEBLISS:
-        _maria(rng, chart, patients[0])
+        _maria(rng, chart, patients[0], today)
     db = sandbox.db
     with db.tx():
         db.conn.executemany(_SQL, chart.rows)

@@ -1,4 +1,4 @@
-"""The demo clinics' staff and locations (synthetic people)."""
+"""The demo clinics' staff, locations and channel ids (synthetic people)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,12 @@ _NORTHSIDE_STAFF = [
 ]
 
 DEMO_FRONT_DESK_USER = "usr_102"
+
+# Fixed so that seeded messages and Hermes routes point at the same channels.
+CHANNEL_FRONT_DESK = "ch_frontdesk"
+CHANNEL_PROVIDERS = "ch_providers"
+CHANNEL_BILLING = "ch_billing"
+CHANNEL_MARKETING = "ch_marketing"
 
 
 def staff(workspace_id: str) -> list[User]:
