@@ -16,5 +16,7 @@ def test_ruff_is_clean() -> None:
     ruff = shutil.which("ruff", path=str(pathlib.Path(sys.executable).parent)) or shutil.which("ruff")
     if ruff is None:
         pytest.fail("ruff is not installed; install the test extras: pip install -e '.[test]'")
-    result = subprocess.run([ruff, "check", "talkya_console", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [ruff, "check", "talkya_console", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout

@@ -223,5 +223,7 @@ async def test_patch_null_on_a_required_field_is_422_not_500(api):
 
 
 async def test_a_time_utc_cannot_hold_is_422_not_500(api):
-    response = await api.post("/v1/patients", json=patient_body(consent={"intake": True, "captured_at": "9999-12-31T23:59:59-05:00"}))
+    response = await api.post(
+        "/v1/patients", json=patient_body(consent={"intake": True, "captured_at": "9999-12-31T23:59:59-05:00"})
+    )
     assert_error(response, 422, "parameter_invalid", param="consent.captured_at")
