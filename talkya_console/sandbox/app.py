@@ -103,6 +103,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.sandbox = sandbox
+    sandbox.app = app
     errors.install(app)
     for name in ROUTE_MODULES:
         module = importlib.import_module(f"talkya_console.sandbox.routes.{name}")

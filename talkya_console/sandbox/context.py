@@ -31,6 +31,8 @@ class Sandbox:
     auth: Authenticator
     limits: Limits = field(default_factory=Limits)
     event_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
+    # The ASGI app itself, so in-process actors (the simulator) can call the public API.
+    app: Any = None
 
     def notify(self, workspace_id: str, event: Any) -> None:
         for listener in list(self.event_listeners):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
@@ -19,6 +18,7 @@ from talkya_console.sandbox.receptionist import VISIT_TYPES, default_rules, rule
 from talkya_console.sandbox.seed.conversations import (
     CALLER_NAMES,
     CHATTER,
+    CLINIC_TZ,
     DIAS,
     NEXT_STEPS,
     SOURCES,
@@ -46,7 +46,6 @@ from talkya_console.wire.receptionist import (
 )
 from talkya_console.wire.telehealth import Attendance, JoinLinks, Recording, TelehealthVisit
 
-CLINIC_TZ = ZoneInfo("America/New_York")
 CHANNELS_SINCE = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 CHANNELS = [

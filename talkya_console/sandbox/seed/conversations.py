@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from talkya_console.wire.receptionist import TranscriptSegment
 
+CLINIC_TZ = ZoneInfo("America/New_York")
 CALLER_NAMES = "Ashley Brianna Carlos Dominique Erin Fernanda Gianna Heather Isabel Jasmine Kayla Luis Monica".split()
 
 # Each section is a script: an intent's opening, an outcome's close (`done:` prefix, `es:` for the
