@@ -1,1 +1,42 @@
-"""The async Talkya client."""
+"""The async Talkya client.
+
+async with TalkyaClient("http://127.0.0.1:8787", "ws_truebliss", api_key="tk_test_truebliss") as client:
+    async for patient in client.patients.search(query="lopez"):
+        ...
+"""
+
+from talkya_console.api._client import TalkyaClient, new_idempotency_key
+from talkya_console.api._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from talkya_console.api._exceptions import (
+    APIError,
+    AuthenticationError,
+    BadRequest,
+    Conflict,
+    ConnectionError,
+    ConnectionTimeout,
+    InternalServerError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationError,
+)
+from talkya_console.api._pagination import AsyncPager
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "APIError",
+    "AsyncPager",
+    "AuthenticationError",
+    "BadRequest",
+    "Conflict",
+    "ConnectionError",
+    "ConnectionTimeout",
+    "InternalServerError",
+    "NotFound",
+    "PermissionDenied",
+    "RateLimited",
+    "TalkyaClient",
+    "ValidationError",
+    "new_idempotency_key",
+]

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 ID_PREFIXES = (
     "pat enc note doc lead con deal task call tv ch msg file run ho hev hrt rt we wh evt usr loc ws req aud"
 ).split()
-
-
-def _parse_timestamp(value: Any) -> Any:
-    if isinstance(value, str) and value.endswith("Z"):
-        return value[:-1] + "+00:00"
-    return value
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -35,12 +29,15 @@ def format_timestamp(value: datetime) -> str:
     return _as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-Timestamp = Annotated[
+Timestamp = Annotated[datetime, PlainSerializer(format_timestamp, return_type=str, when_used="json")]
+"""A time the API returns: parsed by pydantic's own (fast) datetime parser."""
+
+InputTimestamp = Annotated[
     datetime,
-    BeforeValidator(_parse_timestamp),
     AfterValidator(_in_range),
     PlainSerializer(format_timestamp, return_type=str, when_used="json"),
 ]
+"""A time a request sends: normalised to UTC (no offset means UTC), refused if UTC cannot hold it."""
 
 
 def now() -> datetime:

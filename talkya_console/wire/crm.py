@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from talkya_console.wire.common import Metadata, Params, Resource, Timestamp
+from talkya_console.wire.common import InputTimestamp, Metadata, Params, Resource, Timestamp
 from talkya_console.wire.ehr import Email, Part, PhoneNumber, Tag
 
 Role = Literal["front_desk", "provider", "va", "coordinator", "billing", "admin"]
@@ -175,7 +175,7 @@ class TaskCreate(Params):
     description: LongText | None = None
     assignee_user_id: str | None = None
     assignee_role: Role | None = None
-    due_at: Timestamp | None = None
+    due_at: InputTimestamp | None = None
     priority: Priority = "normal"
     patient_id: str | None = None
     contact_id: str | None = None
@@ -188,11 +188,11 @@ class TaskUpdate(Params):
     description: LongText | None = None
     assignee_user_id: str | None = None
     assignee_role: Role | None = None
-    due_at: Timestamp | None = None
+    due_at: InputTimestamp | None = None
     priority: Priority | None = None
     status: TaskStatus | None = None
     disposition: ShortText | None = None
-    snoozed_until: Timestamp | None = None
+    snoozed_until: InputTimestamp | None = None
 
 
 class TaskClaim(Params):
@@ -206,7 +206,7 @@ class TaskComplete(Params):
 
 
 class TaskSnooze(Params):
-    until: Timestamp
+    until: InputTimestamp
 
 
 Contact.model_rebuild()

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from talkya_console.wire.common import Metadata, Params, Resource, Timestamp
+from talkya_console.wire.common import InputTimestamp, Metadata, Params, Resource, Timestamp
 
 Sex = Literal["female", "male", "intersex", "other", "unknown"]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
@@ -24,7 +24,7 @@ DocumentType = Literal["consent_form", "lab_report", "pdf", "photo", "imported_r
 class Part(BaseModel):
     """A nested object; tolerant of fields added later."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="ignore")
 
 
 class Phone(Part):
@@ -43,7 +43,7 @@ class Address(Part):
 
 class IntakeConsent(Part):
     intake: bool = False
-    captured_at: Timestamp | None = None
+    captured_at: InputTimestamp | None = None
     method: Literal["verbal", "written", "electronic", "ai_receptionist"] | None = None
     sms: bool = False
     marketing: bool = False
@@ -122,7 +122,7 @@ class EncounterCreate(Params):
     type: VisitType
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
     source: EncounterSource = "api"
-    scheduled_at: Timestamp | None = None
+    scheduled_at: InputTimestamp | None = None
     metadata: Metadata = {}
 
 
@@ -131,7 +131,7 @@ class EncounterUpdate(Params):
     location_id: str | None = None
     type: VisitType | None = None
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
-    scheduled_at: Timestamp | None = None
+    scheduled_at: InputTimestamp | None = None
     metadata: Metadata | None = None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from talkya_console.wire.common import Params, Resource, Timestamp
+from talkya_console.wire.common import InputTimestamp, Params, Resource, Timestamp
 from talkya_console.wire.ehr import NoteType, Part
 
 VisitStatus = Literal["scheduled", "waiting", "in_progress", "completed", "cancelled", "no_show"]
@@ -53,13 +53,13 @@ class TelehealthVisitCreate(Params):
     provider_id: str
     encounter_id: str | None = None
     reason: str | None = None
-    scheduled_at: Timestamp
+    scheduled_at: InputTimestamp
     record: bool = False
 
 
 class TelehealthVisitUpdate(Params):
     status: VisitStatus | None = None
-    scheduled_at: Timestamp | None = None
+    scheduled_at: InputTimestamp | None = None
     reason: str | None = None
 
 

@@ -10,6 +10,10 @@ from talkya_console.wire.common import Params, Resource, Timestamp
 
 EventPattern = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$")]
 
+# Stored with the endpoint so the dispatcher can sign, but left out of every response except the
+# create and rotate_secret answers, which show `secret` once.
+SECRET_FIELDS = frozenset({"secret", "previous_secret"})
+
 
 class WebhookEndpoint(Resource):
     id: str
@@ -19,6 +23,7 @@ class WebhookEndpoint(Resource):
     description: str | None = None
     status: Literal["enabled", "disabled"] = "enabled"
     secret: str | None = None
+    previous_secret: str | None = None
     previous_secret_expires_at: Timestamp | None = None
     created_at: Timestamp
     updated_at: Timestamp

@@ -1,0 +1,38 @@
+"""Patients: search, create (after intake consent), read, update, and each record's audit trail."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from talkya_console.api._pagination import AsyncPager
+from talkya_console.api._resource import Updatable
+from talkya_console.wire import AuditEntry, Patient, PatientCreate, PatientUpdate
+
+
+class Patients(Updatable[Patient, PatientCreate, PatientUpdate]):
+    """`/v1/patients`."""
+
+    path = "/patients"
+    model = Patient
+    create_params = PatientCreate
+    update_params = PatientUpdate
+
+    def search(
+        self,
+        *,
+        query: str | None = None,
+        name: str | None = None,
+        dob: date | str | None = None,
+        mrn: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> AsyncPager[Patient]:
+        """Patients matching every filter given (`query` is free text), newest first."""
+        filters = {"query": query, "name": name, "dob": dob, "mrn": mrn, "phone": phone, "email": email, "tag": tag}
+        return self._list(Patient, filters, limit=limit)
+
+    def audit(self, patient_id: str, *, limit: int | None = None) -> AsyncPager[AuditEntry]:
+        """Who changed this patient's record, what and when."""
+        return self._list(AuditEntry, {}, patient_id, "audit", limit=limit)
