@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 
 from talkya_console import __version__
+from talkya_console.relay.cli import add_relay_parser, run_relay
 
 
 def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
@@ -25,11 +26,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command")
     _sandbox_parser(sub)
+    add_relay_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "relay":
+        return run_relay(args)
     if args.command in (None, "sandbox"):
         from talkya_console.config import default_sandbox_db
         from talkya_console.sandbox.server import serve
