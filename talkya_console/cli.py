@@ -18,6 +18,14 @@ def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--patients", type=int, help="how many synthetic patients to seed (default 500; up to 100000)")
     p.add_argument("--rate-limit", type=int, default=1000, help="requests per 10 s per workspace; 0 turns limits off")
     p.add_argument("--allow-demo-keys-on-network", action="store_true")
+    p.add_argument(
+        "--simulate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep the demo clinic busy (default: on with --seed demo)",
+    )
+    p.add_argument("--rate", type=float, default=1.0, help="simulator speed: 10 is ten times as busy")
+    p.add_argument("--sim-seed", type=int, help="repeat a simulator run's choices")
     p.add_argument("--log-level", default="info")
 
 
@@ -42,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = build_parser().parse_args(["sandbox"])
         if args.patients is not None and not 0 <= args.patients <= 100_000:
             build_parser().error("--patients must be between 0 and 100000")
+        if args.rate <= 0:
+            build_parser().error("--rate must be above 0")
         return serve(
             args.host,
             args.port,
@@ -51,5 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.rate_limit,
             args.allow_demo_keys_on_network,
             args.log_level,
+            simulate=args.simulate,
+            rate=args.rate,
+            sim_seed=args.sim_seed,
         )
     return 0
