@@ -7,7 +7,7 @@
 
 Budget on a 2-core machine: >= 500 deliveries/s, p99 <= 50 ms.
 
-    python benchmarks/webhook_delivery.py [--events 5000] [--rate 100] [--seconds 20]
+    python benchmarks/webhook_delivery.py [--events 5000] [--rate 100] [--seconds 20] [--per-endpoint 8]
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ async def client_ceiling(url: str, requests: int, concurrency: int = 8) -> float
         return requests // concurrency * concurrency / (time.perf_counter() - started)
 
 
-async def throughput(events: int, tmp: Path) -> float:
+async def throughput(events: int, tmp: Path, per_endpoint: int) -> float:
     """Deliveries/s for `events` events emitted in one transaction to one endpoint, from the commit."""
     sock = listening_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
@@ -140,7 +140,7 @@ async def throughput(events: int, tmp: Path) -> float:
         async with httpx.AsyncClient(transport=transport, base_url="http://sandbox", headers=DEMO_HEADERS) as api:
             created = await api.post("/v1/webhook_endpoints", json={"url": url, "events": ["*"]})
             created.raise_for_status()
-        dispatcher = Dispatcher(sandbox)
+        dispatcher = Dispatcher(sandbox, per_endpoint=per_endpoint)
         await dispatcher.start()
         try:
             started = time.perf_counter()
@@ -247,7 +247,7 @@ async def latency(rate: float, seconds: float, tmp: Path) -> list[float]:
 
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        rate = await throughput(args.events, Path(tmp))
+        rate = await throughput(args.events, Path(tmp), args.per_endpoint)
         print(f"throughput: {rate:,.0f} deliveries/s (budget >= 500)\n")
         times = await latency(args.rate, args.seconds, Path(tmp))
         p99 = percentile(times, 99) * 1000
@@ -261,6 +261,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--per-endpoint", type=int, default=8, help="deliveries in flight per endpoint")
     # uvicorn runs the sandbox on uvloop when it is installed; measure the dispatcher on the same loop
     runner = uvloop.run if uvloop is not None else asyncio.run
     runner(run(parser.parse_args()))

@@ -75,6 +75,8 @@ CREATE TABLE IF NOT EXISTS delivery_queue (
     next_attempt REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS delivery_queue_due ON delivery_queue (next_attempt);
+-- Each endpoint reads only its own backlog: a dead endpoint's queue must not slow the rest.
+CREATE INDEX IF NOT EXISTS delivery_queue_endpoint ON delivery_queue (endpoint_id, next_attempt);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
