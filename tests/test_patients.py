@@ -46,6 +46,7 @@ async def test_bad_phone_is_422_naming_it(api):
         {"query": "1980-03-14"},
         {"query": "03/14/1980"},
         {"query": "3/14/80"},
+        {"query": "quintero 1980"},
         {"query": "305-555-0177"},
         {"query": "(305) 555 0177"},
         {"query": "5550177"},

@@ -108,6 +108,8 @@ def create_app(
     for name in ROUTE_MODULES:
         module = importlib.import_module(f"talkya_console.sandbox.routes.{name}")
         app.include_router(module.router)
+        # Hot routes served ahead of their documented FastAPI twins (see patients.FAST_ROUTES).
+        app.router.routes[0:0] = getattr(module, "FAST_ROUTES", [])
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

@@ -17,8 +17,9 @@ from talkya_console.wire.crm import Task
 log = logging.getLogger("talkya.sandbox.reminders")
 
 SCAN_INTERVAL = 1.0
+# Per workspace and status, so the scan runs on the records_by_status index, not the table.
 _DUE_SQL = (
-    "SELECT workspace_id, data FROM records WHERE kind = 'task' "
+    "SELECT workspace_id, data FROM records WHERE workspace_id IN (SELECT id FROM workspaces) AND kind = 'task' "
     "AND json_extract(data, '$.status') IN ('open', 'in_progress') "
     "AND json_extract(data, '$.due_at') <= ? AND json_extract(data, '$.followup_due_at') IS NULL "
     "LIMIT 500"

@@ -2,7 +2,8 @@
 formatting, DOB as people type it, MRN, email and tag.
 
 Every term is a prefix query. Phones are indexed as all their digit suffixes, so any run of
-digits a person remembers is the prefix of one of them. The index's rowid is the patient's
+digits a person remembers is the prefix of one of them; a DOB is one token (19800314), so a
+date is a single-term lookup and a year alone is its prefix. The index's rowid is the patient's
 rowid in `records`; patients are only ever inserted in creation order, so walking the index
 by rowid descending is the list's keyset order and a page stops after `limit` matches.
 """
@@ -57,7 +58,7 @@ def index_row(patient: Patient) -> tuple[str, str, str, str, str, str]:
         " ".join(phones),
         " ".join(patient.emails),
         f"{patient.mrn} {digits(patient.mrn)}",
-        patient.dob.isoformat() if patient.dob else "",
+        patient.dob.strftime("%Y%m%d") if patient.dob else "",
         " ".join(patient.tags),
     )
 
@@ -98,12 +99,13 @@ def _classify(match: _Match, token: str) -> None:
         return
     dob = parse_dob(token)
     if dob is not None:
-        match.add("dob", dob.isoformat(), prefix=False)
+        match.add("dob", dob.strftime("%Y%m%d"), prefix=False)
         return
     if not re.search(r"[^\W\d_]", token) and len(digits(token)) >= 2:
         match.add("phones mrn dob", national(token))
         return
-    match.add("names emails mrn tags", token)
+    # Not emails: their local parts ("lopez22") multiply the terms a name prefix must merge.
+    match.add("names mrn tags", token)
 
 
 def _tokens(query: str) -> list[str]:
@@ -136,7 +138,7 @@ def match_expression(
             raise ApiError(
                 400, "parameter_invalid", "'dob' must be a date such as 1980-03-14 or 03/14/1980.", param="dob"
             )
-        match.add("dob", parsed.isoformat(), prefix=False)
+        match.add("dob", parsed.strftime("%Y%m%d"), prefix=False)
     if mrn:
         match.add("mrn", mrn, prefix=False)
     if phone:

@@ -18,7 +18,7 @@ class ListArgs:
     cursor: str | None
 
 
-def list_args(
+async def list_args(
     limit: int = Query(25, ge=1, le=100, description="Page size, 1 to 100."),
     cursor: str | None = Query(None, description="`next_cursor` of the previous page."),
 ) -> ListArgs:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.responses import Response
+from starlette.routing import Route
 
 from talkya_console.sandbox import search
 from talkya_console.sandbox.context import Ctx, Scope
@@ -33,22 +38,49 @@ def _mrn_taken(ctx: Ctx, mrn: str) -> bool:
     return bool(ctx.db.page("patient", ctx.ws, limit=1, where=Where().eq("mrn", mrn)).rows)
 
 
-@router.get("", response_model=ListPage[Patient], summary="Search patients")
-async def list_patients(
-    args: ListArgs = Depends(list_args),
-    query: str | None = Query(None, max_length=200, description="Free text: name, DOB, MRN, phone or email."),
-    name: str | None = Query(None, max_length=200),
-    dob: str | None = Query(None, max_length=20),
-    mrn: str | None = Query(None, max_length=32),
-    phone: str | None = Query(None, max_length=32),
-    email: str | None = Query(None, max_length=254),
-    tag: str | None = Query(None, max_length=40),
-    ctx: Ctx = Depends(Scope("patients:read")),
-) -> Response:
-    expression = search.match_expression(query=query, name=name, dob=dob, mrn=mrn, phone=phone, email=email, tag=tag)
+class PatientQuery(BaseModel):
+    """The list's parameters as one model: FastAPI validates it in one pass, which is much
+    cheaper per request than nine separate query parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(25, ge=1, le=100, description="Page size, 1 to 100.")
+    cursor: str | None = Field(None, description="`next_cursor` of the previous page.")
+    query: str | None = Field(None, max_length=200, description="Free text: name, DOB, MRN, phone or email.")
+    name: str | None = Field(None, max_length=200)
+    dob: str | None = Field(None, max_length=20)
+    mrn: str | None = Field(None, max_length=32)
+    phone: str | None = Field(None, max_length=32)
+    email: str | None = Field(None, max_length=254)
+    tag: str | None = Field(None, max_length=40)
+
+
+def _list(ctx: Ctx, q: PatientQuery) -> Response:
+    expression = search.match_expression(
+        query=q.query, name=q.name, dob=q.dob, mrn=q.mrn, phone=q.phone, email=q.email, tag=q.tag
+    )
     if expression is None:
-        return page_response(ctx.db.page("patient", ctx.ws, limit=args.limit, cursor=args.cursor))
-    return page_response(search.search_page(ctx.db, ctx.ws, expression, args.limit, args.cursor))
+        return page_response(ctx.db.page("patient", ctx.ws, limit=q.limit, cursor=q.cursor or None))
+    return page_response(search.search_page(ctx.db, ctx.ws, expression, q.limit, q.cursor or None))
+
+
+@router.get("", response_model=ListPage[Patient], summary="Search patients")
+async def list_patients(q: Annotated[PatientQuery, Query()], ctx: Ctx = Depends(Scope("patients:read"))) -> Response:
+    return _list(ctx, q)
+
+
+async def list_patients_fast(request: Request) -> Response:
+    """The same list without FastAPI's per-request dependency solving, which cost more than
+    the query itself; `list_patients` stays registered for the OpenAPI description."""
+    ctx = await Scope("patients:read")(request)
+    try:
+        q = PatientQuery.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in exc.errors()]) from None
+    return _list(ctx, q)
+
+
+FAST_ROUTES = [Route("/v1/patients", list_patients_fast, methods=["GET"])]
 
 
 @router.post("", response_model=Patient, status_code=201, summary="Create a patient after intake consent")
