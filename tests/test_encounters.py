@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from talkya_console.sandbox.app import create_app
+from talkya_console.sandbox.clinical import TEMPLATES
 from talkya_console.sandbox.db import Where
-from talkya_console.sandbox.routes.notes import TEMPLATES
 from talkya_console.sandbox.seed.ehr import MARIA_METADATA, seed_ehr
 from talkya_console.sandbox.seed.people import seed_patients
 from talkya_console.wire import Document, Encounter, Event, Note

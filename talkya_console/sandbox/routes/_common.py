@@ -7,9 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import Query
+from pydantic import BaseModel
 
+from talkya_console.sandbox.context import Ctx
 from talkya_console.sandbox.errors import ApiError
+from talkya_console.sandbox.records import require_exists
 from talkya_console.wire.common import format_timestamp
+
+ID_MAX = 64
 
 
 @dataclass
@@ -50,3 +55,27 @@ def time_filter(value: datetime | None, param: str) -> str | None:
         return format_timestamp(value)
     except (OverflowError, ValueError):
         raise ApiError(400, "parameter_invalid", f"'{param}' is outside the supported range.", param=param) from None
+
+
+def refuse_nulls(body: BaseModel, fields: tuple[str, ...]) -> None:
+    """A PATCH may not null a field the record requires; say so rather than fail to store it."""
+    for name in fields:
+        if name in body.model_fields_set and getattr(body, name) is None:
+            raise ApiError(422, "parameter_invalid", f"'{name}' cannot be null; omit it to keep its value.", param=name)
+
+
+def claimant(ctx: Ctx, requested: str | None, noun: str) -> str:
+    """Who is claiming a task or handoff: the signed-in user, or for an API key the user it names."""
+    own = ctx.principal.user_id
+    if own is not None and requested not in (None, own):
+        raise ApiError(422, "user_mismatch", f"A signed-in user claims {noun} for themselves only.", param="user_id")
+    user_id = own or requested
+    if user_id is None:
+        raise ApiError(
+            422,
+            "user_required",
+            "This credential acts for no staff member; send the claiming user's id as user_id.",
+            param="user_id",
+        )
+    require_exists(ctx, "user", user_id, "user_id")
+    return user_id

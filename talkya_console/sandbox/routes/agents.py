@@ -13,7 +13,7 @@ from talkya_console.sandbox.db import Where
 from talkya_console.sandbox.errors import ApiError
 from talkya_console.sandbox.ids import new_id
 from talkya_console.sandbox.records import load, merge, model_response, page_response, require_exists, write
-from talkya_console.sandbox.routes._common import ListArgs, list_args
+from talkya_console.sandbox.routes._common import ListArgs, claimant, list_args
 from talkya_console.wire import ListPage, Task
 from talkya_console.wire.agents import (
     AgentRun,
@@ -173,19 +173,7 @@ async def claim_handoff(
     handoff = _load_handoff(ctx, handoff_id)
     if handoff.status == "resolved":
         raise _resolved()
-    requested = body.user_id if body is not None else None
-    own = ctx.principal.user_id
-    if own is not None and requested not in (None, own):
-        raise ApiError(422, "user_mismatch", "A signed-in user claims handoffs for themselves only.", param="user_id")
-    user_id = own or requested
-    if user_id is None:
-        raise ApiError(
-            422,
-            "user_required",
-            "This credential acts for no staff member; send the claiming user's id as user_id.",
-            param="user_id",
-        )
-    require_exists(ctx, "user", user_id, "user_id")
+    user_id = claimant(ctx, body.user_id if body is not None else None, "handoffs")
     if handoff.status == "claimed":
         if handoff.assignee_user_id == user_id:
             return model_response(handoff)

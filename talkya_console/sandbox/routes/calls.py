@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from talkya_console.sandbox.context import Ctx, Scope
-from talkya_console.sandbox.db import Where, iso
+from talkya_console.sandbox.db import Where
 from talkya_console.sandbox.errors import not_found
 from talkya_console.sandbox.receptionist import load_transcript
 from talkya_console.sandbox.records import json_response, load, model_response, page_response
-from talkya_console.sandbox.routes._common import ListArgs, list_args
+from talkya_console.sandbox.routes._common import ListArgs, list_args, time_filter
 from talkya_console.wire import Call, ListPage, Transcript
 from talkya_console.wire.receptionist import CallStatus
 
@@ -41,8 +41,8 @@ async def list_calls(
         .eq("intent", intent)
         .eq("campaign", campaign)
         .eq("outcome", outcome)
-        .compare("created_at", ">=", iso(created_after) if created_after else None)
-        .compare("created_at", "<", iso(created_before) if created_before else None)
+        .compare("created_at", ">=", time_filter(created_after, "created_after"))
+        .compare("created_at", "<", time_filter(created_before, "created_before"))
     )
     if patient_id is not None:
         where.raw("json_extract(data, '$.caller.patient_id') = ?", patient_id)

@@ -10,8 +10,7 @@ from talkya_console.sandbox.db import Where
 from talkya_console.sandbox.errors import ApiError
 from talkya_console.sandbox.ids import new_id
 from talkya_console.sandbox.records import load, model_response, page_response, write
-from talkya_console.sandbox.routes._common import ListArgs, list_args
-from talkya_console.sandbox.routes.encounters import ID_MAX
+from talkya_console.sandbox.routes._common import ID_MAX, ListArgs, list_args
 from talkya_console.sandbox.routes.files import read_upload, resolve_patient, store_file, stream_file
 from talkya_console.wire import Document, File, ListPage
 from talkya_console.wire.ehr import DocumentType

@@ -5,51 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 from starlette.responses import Response
 
+from talkya_console.sandbox.clinical import require_open, require_provider
 from talkya_console.sandbox.context import Ctx, Scope
-from talkya_console.sandbox.db import Where, iso
-from talkya_console.sandbox.errors import ApiError
+from talkya_console.sandbox.db import Where
 from talkya_console.sandbox.ids import new_id
 from talkya_console.sandbox.records import load, merge, model_response, page_response, require_exists, write
-from talkya_console.sandbox.routes._common import ListArgs, list_args
-from talkya_console.wire import AuditEntry, Encounter, EncounterCreate, EncounterUpdate, ListPage, User
+from talkya_console.sandbox.routes._common import ID_MAX, ListArgs, list_args, refuse_nulls, time_filter
+from talkya_console.wire import AuditEntry, Encounter, EncounterCreate, EncounterUpdate, ListPage
 from talkya_console.wire.common import now
 from talkya_console.wire.ehr import EncounterStatus
 
 router = APIRouter(prefix="/v1/encounters", tags=["encounters"])
-
-ID_MAX = 64
-
-
-def refuse_nulls(body: BaseModel, fields: tuple[str, ...]) -> None:
-    """A PATCH may not null a field the record requires; say so rather than fail to store it."""
-    for name in fields:
-        if name in body.model_fields_set and getattr(body, name) is None:
-            raise ApiError(422, "parameter_invalid", f"'{name}' cannot be null; omit it to keep its value.", param=name)
-
-
-def require_provider(ctx: Ctx, provider_id: str) -> None:
-    """The provider must be an active staff member of this workspace whose role is provider."""
-    user = ctx.db.get("user", ctx.ws, provider_id, User)
-    if user is None or user.role != "provider" or not user.active:
-        raise ApiError(
-            422,
-            "provider_invalid",
-            "'provider_id' must name an active provider of this workspace; see GET /v1/users?role=provider.",
-            param="provider_id",
-        )
-
-
-def require_open(encounter: Encounter) -> None:
-    """A closed or cancelled encounter is part of the record and no longer changes."""
-    if encounter.status != "open":
-        raise ApiError(
-            409,
-            "encounter_closed",
-            f"This encounter is {encounter.status} and can no longer change; open a new encounter instead.",
-        )
 
 
 def _check_refs(ctx: Ctx, provider_id: str | None, location_id: str | None) -> None:
@@ -85,8 +53,8 @@ async def list_encounters(
         .eq("patient_id", patient_id)
         .eq("provider_id", provider_id)
         .eq("status", status)
-        .compare("created_at", ">=", iso(created_after) if created_after else None)
-        .compare("created_at", "<", iso(created_before) if created_before else None)
+        .compare("created_at", ">=", time_filter(created_after, "created_after"))
+        .compare("created_at", "<", time_filter(created_before, "created_before"))
     )
     return page_response(ctx.db.page("encounter", ctx.ws, limit=args.limit, cursor=args.cursor, where=where))
 

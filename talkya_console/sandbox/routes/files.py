@@ -18,8 +18,7 @@ from talkya_console.sandbox.db import Where
 from talkya_console.sandbox.errors import ApiError
 from talkya_console.sandbox.ids import new_id
 from talkya_console.sandbox.records import load, model_response, page_response, require_exists, write
-from talkya_console.sandbox.routes._common import ListArgs, list_args
-from talkya_console.sandbox.routes.encounters import ID_MAX
+from talkya_console.sandbox.routes._common import ID_MAX, ListArgs, list_args
 from talkya_console.wire import Encounter, File, ListPage
 from talkya_console.wire.common import now
 

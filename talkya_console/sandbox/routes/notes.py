@@ -7,25 +7,18 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
+from talkya_console.sandbox.clinical import TEMPLATES, require_open
 from talkya_console.sandbox.context import Ctx, Scope
 from talkya_console.sandbox.db import Where
 from talkya_console.sandbox.errors import ApiError
 from talkya_console.sandbox.ids import new_id
 from talkya_console.sandbox.records import load, model_response, page_response, write
-from talkya_console.sandbox.routes._common import ListArgs, list_args
-from talkya_console.sandbox.routes.encounters import ID_MAX, refuse_nulls, require_open
+from talkya_console.sandbox.routes._common import ID_MAX, ListArgs, list_args, refuse_nulls
 from talkya_console.wire import Addendum, AddendumCreate, Encounter, ListPage, Note, NoteCreate, NoteUpdate
 from talkya_console.wire.common import now
 from talkya_console.wire.ehr import NoteType
 
 router = APIRouter(prefix="/v1/notes", tags=["notes"])
-
-TEMPLATES: dict[str, tuple[str, ...]] = {
-    "soap": ("subjective", "objective", "assessment", "plan"),
-    "progress": ("interval_history", "progress", "plan"),
-    "procedure": ("procedure", "consent", "technique", "products_used", "aftercare"),
-    "telehealth": ("chief_complaint", "history", "assessment", "plan"),
-}
 
 
 def _require_draft(note: Note) -> None:

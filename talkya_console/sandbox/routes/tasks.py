@@ -12,7 +12,7 @@ from talkya_console.sandbox.db import Where
 from talkya_console.sandbox.errors import ApiError
 from talkya_console.sandbox.ids import new_id
 from talkya_console.sandbox.records import load, merge, model_response, page_response, require_exists, write
-from talkya_console.sandbox.routes._common import ListArgs, list_args, time_filter
+from talkya_console.sandbox.routes._common import ListArgs, claimant, list_args, time_filter
 from talkya_console.wire import ListPage, Task, TaskCreate, TaskUpdate
 from talkya_console.wire.common import now
 from talkya_console.wire.crm import Priority, TaskClaim, TaskComplete, TaskSnooze, TaskStatus
@@ -105,19 +105,7 @@ async def claim_task(
     task_id: str, body: TaskClaim | None = Body(None), ctx: Ctx = Depends(Scope("tasks:write"))
 ) -> Response:
     task = _load_open(ctx, task_id)
-    requested = body.user_id if body is not None else None
-    own = ctx.principal.user_id
-    if own is not None and requested not in (None, own):
-        raise ApiError(422, "user_mismatch", "A signed-in user claims tasks for themselves only.", param="user_id")
-    user_id = own or requested
-    if user_id is None:
-        raise ApiError(
-            422,
-            "user_required",
-            "This credential acts for no staff member; send the claiming user's id as user_id.",
-            param="user_id",
-        )
-    require_exists(ctx, "user", user_id, "user_id")
+    user_id = claimant(ctx, body.user_id if body is not None else None, "tasks")
     if task.status == "in_progress" and task.assignee_user_id not in (None, user_id):
         raise ApiError(409, "task_claimed", "Another staff member is already working on this task.")
     claimed = task.model_copy(update={"assignee_user_id": user_id, "status": "in_progress"})

@@ -9,14 +9,13 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
+from talkya_console.sandbox.clinical import TEMPLATES, require_open, require_provider
 from talkya_console.sandbox.context import Ctx, Scope
-from talkya_console.sandbox.db import Page, Where, iso
+from talkya_console.sandbox.db import Page, Where
 from talkya_console.sandbox.errors import ApiError
 from talkya_console.sandbox.ids import new_id
 from talkya_console.sandbox.records import load, model_response, page_response, require_exists, write
-from talkya_console.sandbox.routes._common import ListArgs, list_args
-from talkya_console.sandbox.routes.encounters import ID_MAX, refuse_nulls, require_open, require_provider
-from talkya_console.sandbox.routes.notes import TEMPLATES
+from talkya_console.sandbox.routes._common import ID_MAX, ListArgs, list_args, refuse_nulls, time_filter
 from talkya_console.wire import Encounter, ListPage, Note
 from talkya_console.wire.common import now
 from talkya_console.wire.telehealth import (
@@ -97,8 +96,8 @@ async def list_visits(
         .eq("patient_id", patient_id)
         .eq("provider_id", provider_id)
         .eq("status", status)
-        .compare("scheduled_at", ">=", iso(scheduled_after) if scheduled_after else None)
-        .compare("scheduled_at", "<", iso(scheduled_before) if scheduled_before else None)
+        .compare("scheduled_at", ">=", time_filter(scheduled_after, "scheduled_after"))
+        .compare("scheduled_at", "<", time_filter(scheduled_before, "scheduled_before"))
     )
     return page_response(ctx.db.page("telehealth_visit", ctx.ws, limit=args.limit, cursor=args.cursor, where=where))
 
