@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from talkya_console.sandbox.context import Sandbox
+from talkya_console.sandbox.webhook_sender import SendError, WebhookSender
 from talkya_console.wire.common import now
 from talkya_console.wire.signing import SIGNATURE_HEADER, WEBHOOK_ID_HEADER, sign
 from talkya_console.wire.webhooks import WebhookDelivery, WebhookEndpoint
@@ -31,7 +30,7 @@ log = logging.getLogger("talkya.sandbox.webhooks")
 SANDBOX_SCHEDULE: tuple[float, ...] = (1, 2, 5, 10, 30)
 PRODUCTION_SCHEDULE: tuple[float, ...] = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 USER_AGENT = "Talkya-Webhooks/1"
-MAX_RESPONSE_BYTES = 64 * 1024  # read past this and the answer is dropped: only the status matters
+
 
 _ENDPOINT_DUE_SQL = """
 SELECT delivery_id FROM delivery_queue WHERE endpoint_id = ? AND next_attempt <= ?
@@ -110,17 +109,13 @@ class Dispatcher:
         self._idle = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: asyncio.Task[None] | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._client: WebhookSender | None = None
         self._stopping = False
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._client = httpx.AsyncClient(
-            timeout=self.timeout,
-            limits=httpx.Limits(max_connections=self.max_in_flight, max_keepalive_connections=self.max_in_flight),
-            trust_env=False,  # a proxy from the environment must not see loopback deliveries
-            follow_redirects=False,
-        )
+        # No proxies from the environment, no redirects: a delivery goes where the endpoint says.
+        self._client = WebhookSender(max_idle_per_origin=self.per_endpoint * 2)
         self.sandbox.event_listeners.append(self._on_event)
         self._runner = asyncio.create_task(self._run(), name="webhook-dispatcher")
 
@@ -296,17 +291,13 @@ class Dispatcher:
         status: int | None = None
         error: str | None = None
         try:
-            # httpx's timeout is per read; this bounds the whole exchange, trickling answers included.
+            # One bound on the whole exchange, trickling answers included.
             async with asyncio.timeout(self.timeout):
-                async with self._client.stream("POST", endpoint.url, content=body, headers=headers) as response:
-                    status = response.status_code
-                    await _drain(response)
-        except (TimeoutError, httpx.TimeoutException):
+                status = await self._client.post(endpoint.url, headers, body)
+        except TimeoutError:
             status, error = None, f"no answer within {self.timeout:g} s"
-        except httpx.ConnectError:
-            error = "could not connect"
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            error = f"request failed ({type(exc).__name__})"
+        except SendError as exc:
+            error = str(exc)
         latency = round((time.perf_counter() - started) * 1000, 2)
         if error is None and status is not None and not 200 <= status < 300:
             error = f"receiver answered {status}"
@@ -375,15 +366,6 @@ class Dispatcher:
     def _retry_delay(self, attempts: int) -> float | None:
         """Seconds until the next try after `attempts` tries, or None when the schedule is spent."""
         return self.schedule[attempts - 1] if attempts <= len(self.schedule) else None
-
-
-async def _drain(response: httpx.Response) -> None:
-    """Read a small answer so the connection is reused; stop reading a large one."""
-    received = 0
-    async for chunk in response.aiter_raw():
-        received += len(chunk)
-        if received > MAX_RESPONSE_BYTES:
-            return
 
 
 def dispatcher_hook_with(**options: Any) -> Callable[[Sandbox], Awaitable[Callable[[], Awaitable[None]]]]:
