@@ -200,6 +200,18 @@ async def test_data_survives_a_restart(tmp_path):
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
+def test_the_database_and_its_wal_are_owner_only(tmp_path):
+    from talkya_console.sandbox.db import Database
+
+    db = Database(tmp_path / "data" / "sandbox.db")
+    db.meta_set("probe", "1")
+    files = {p.name: oct(p.stat().st_mode & 0o777) for p in (tmp_path / "data").iterdir()}
+    db.close()
+    assert set(files) >= {"sandbox.db", "sandbox.db-wal", "sandbox.db-shm"}
+    assert set(files.values()) == {"0o600"}
+    assert oct((tmp_path / "data").stat().st_mode & 0o777) == "0o700"
+
+
 async def test_openapi_describes_the_routes(api):
     schema = (await api.get("/v1/openapi.json")).json()
     assert "/v1/patients" in schema["paths"]

@@ -74,11 +74,23 @@ def event_frame(seq: int, epoch: str, body: str) -> str:
     return f'{{"seq":{seq},"epoch":"{epoch}","event":{body}}}'
 
 
+def _owner_only(path: Path) -> None:
+    """Create the log owner-only before SQLite opens it, so its -wal and -shm (which SQLite
+    gives the database's mode) are too: they hold webhook bodies."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.touch(mode=0o600, exist_ok=True)
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if candidate.exists():
+            candidate.chmod(0o600)
+
+
 class EventLog:
     """One SQLite connection shared by threads under a lock; callers run these methods off the loop."""
 
     def __init__(self, path: Path | str, *, synchronous: str = "FULL") -> None:
         self._lock = threading.Lock()
+        if str(path) != ":memory:":
+            _owner_only(Path(path))
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         # FULL fsyncs each commit, so a 2xx survives power loss too; the writer groups commits.

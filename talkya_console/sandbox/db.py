@@ -140,6 +140,16 @@ class Where:
         return self
 
 
+def secure_file(path: Path) -> None:
+    """Make the database file owner-only before SQLite opens it: SQLite gives its -wal and
+    -shm files the database's mode, and those hold patient data too."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.touch(mode=0o600, exist_ok=True)
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if candidate.exists():
+            candidate.chmod(0o600)
+
+
 def iso(dt: datetime) -> str:
     from talkya_console.wire.common import format_timestamp
 
@@ -150,15 +160,13 @@ class Database:
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            secure_file(Path(self.path))
         self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=5000")
         self.conn.executescript(SCHEMA)
-        if self.path != ":memory:":
-            Path(self.path).chmod(0o600)
         self._depth = 0
         self._last_ts = 0
         self.after_commit: list[Any] = []
