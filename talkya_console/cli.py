@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 
-from talkya_console import __version__
+from talkya_console import __version__, config
 from talkya_console.relay.cli import add_relay_parser, run_relay
 
 
@@ -29,12 +31,62 @@ def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--log-level", default="info")
 
 
+def _config_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("config", help="the console's config.toml (profiles, theme, keymap)")
+    actions = p.add_subparsers(dest="config_command", required=True)
+    actions.add_parser("path", help="print where config.toml is")
+    actions.add_parser("show", help="print the settings; keys are shown only as set or not, never their values")
+    init = actions.add_parser("init", help="write a default config.toml (0600)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
+def run_config(args: argparse.Namespace) -> int:
+    """`config path|show|init`."""
+    try:
+        path = config.config_path()
+        if args.config_command == "path":
+            print(path)
+            return 0
+        if args.config_command == "init":
+            if path.exists() and not args.force:
+                print(f"{path} exists; pass --force to overwrite it", file=sys.stderr)
+                return 1
+            config.save_config(config.default_config(path))
+            print(f"wrote {path}")
+            return 0
+        print(_show(config.load_config(path), args.profile))
+    except config.ConfigError as exc:
+        print(f"config: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _show(cfg: config.Config, profile: str | None) -> str:
+    """The settings as TOML, then where each profile's keys come from (never the keys themselves)."""
+    keyring = "available" if config.keyring_available() else "not installed (keys come from the environment only)"
+    lines = [f"# {cfg.path}" + ("" if cfg.path.exists() else " (not written yet; defaults)"), config.dump_config(cfg)]
+    lines.append(f"# keyring: {keyring}")
+    names = [profile] if profile else list(cfg.profiles) or [None]
+    for name in names:
+        resolved = config.resolve_profile(cfg, name, os.environ)
+        label = name or "(no profile)"
+        lines.append(
+            f"# {label}: base_url={resolved.base_url} workspace={resolved.workspace} relay_url={resolved.relay_url}"
+        )
+        for key in config.ENV_SECRETS:
+            _, source = config.resolve_secret(key, name, os.environ)
+            lines.append(f"#   {key}: {'set (' + source + ')' if source != 'not set' else 'not set'}")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="talkya-console", description="A staff console for Talkya clinics.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--profile", metavar="NAME", help="a [profiles.NAME] from config.toml (default: embedded demo)")
     sub = parser.add_subparsers(dest="command")
     _sandbox_parser(sub)
     add_relay_parser(sub)
+    _config_parser(sub)
     return parser
 
 
@@ -42,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "relay":
         return run_relay(args)
+    if args.command == "config":
+        return run_config(args)
     if args.command in (None, "sandbox"):
         from talkya_console.config import default_sandbox_db
         from talkya_console.sandbox.server import serve
