@@ -96,12 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_relay(args)
     if args.command == "config":
         return run_config(args)
-    if args.command in (None, "sandbox"):
+    if args.command is None:
+        from talkya_console.console import run_console  # textual loads only for the console
+
+        return run_console(args.profile)
+    if args.command == "sandbox":
         from talkya_console.config import default_sandbox_db
         from talkya_console.sandbox.server import serve
 
-        if args.command is None:  # until the console lands, the default runs the sandbox
-            args = build_parser().parse_args(["sandbox"])
         if args.patients is not None and not 0 <= args.patients <= 100_000:
             build_parser().error("--patients must be between 0 and 100000")
         if args.rate <= 0:

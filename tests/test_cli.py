@@ -24,9 +24,17 @@ def test_sandbox_flags_reach_the_server(served):
     assert kwargs == {"simulate": False, "rate": 10.0, "sim_seed": 4}
 
 
-def test_no_command_runs_the_sandbox_on_its_default_port(served, tmp_path, monkeypatch):
-    monkeypatch.setattr("talkya_console.config.default_sandbox_db", lambda: tmp_path / "sandbox.db")
+def test_no_command_opens_the_console_with_the_profile(monkeypatch):
+    opened: list[str | None] = []
+    monkeypatch.setattr("talkya_console.console.run_console", lambda profile: opened.append(profile) or 0)
     assert cli.main([]) == 0
+    assert cli.main(["--profile", "clinic"]) == 0
+    assert opened == [None, "clinic"]
+
+
+def test_sandbox_defaults_to_its_port_and_the_seeds_simulator(served, tmp_path, monkeypatch):
+    monkeypatch.setattr("talkya_console.config.default_sandbox_db", lambda: tmp_path / "sandbox.db")
+    assert cli.main(["sandbox"]) == 0
     ((args, kwargs),) = served
     assert args[1] == 8787
     assert kwargs["simulate"] is None, "the simulator follows the seed unless told"

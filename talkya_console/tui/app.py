@@ -1,0 +1,269 @@
+"""The console app: the desk of four panes, the header, live updates, and the keys that drive them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid
+from textual.widgets import Footer
+
+import talkya_console
+from talkya_console.api import NotFound, TalkyaClient
+from talkya_console.relay.subscriber import Reset
+from talkya_console.tui.commands import ActionsProvider, ChannelsProvider, PatientsProvider, TasksProvider
+from talkya_console.tui.messages import ClientReady, LiveEvent, LiveReset, LiveStatus, OpenChart
+from talkya_console.tui.screens.chart import ChartScreen
+from talkya_console.tui.screens.help import HelpScreen
+from talkya_console.tui.screens.lookup import LookupScreen
+from talkya_console.tui.widgets.calls import CallsPane
+from talkya_console.tui.widgets.header import ConsoleHeader, LiveIndicator
+from talkya_console.tui.widgets.messenger import MessengerPane
+from talkya_console.tui.widgets.pane import API_FAILURES, Pane
+from talkya_console.tui.widgets.patients import PatientsPane
+from talkya_console.tui.widgets.tasks import TasksPane
+from talkya_console.wire import Event
+
+Subscribe = Callable[[int | None, str | None], AsyncIterator[Event | Reset]]
+PANES: tuple[type[Pane], ...] = (CallsPane, MessengerPane, PatientsPane, TasksPane)
+DESK_ACTIONS = frozenset({"focus_pane", "zoom", "lookup", "refresh"})
+
+
+def styles_path() -> Path:
+    """`app.tcss` inside the installed package, else in the repository's `styles/`."""
+    packaged = Path(talkya_console.__file__).parent / "styles" / "app.tcss"
+    return packaged if packaged.exists() else Path(talkya_console.__file__).parent.parent / "styles" / "app.tcss"
+
+
+def local_now() -> datetime:
+    """The wall clock, in the local zone."""
+    return datetime.now().astimezone()
+
+
+class TalkyaConsole(App[None]):
+    """The staff console."""
+
+    TITLE = "Talkya Console"
+    CSS_PATH = styles_path()
+    COMMANDS = App.COMMANDS | {ActionsProvider, PatientsProvider, ChannelsProvider, TasksProvider}
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-narrow"),
+        (80, "-normal"),
+        (120, "-roomy"),
+        (160, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "focus_pane('calls')", "Calls", show=False, id="desk.calls"),
+        Binding("2", "focus_pane('messenger')", "Messenger", show=False, id="desk.messenger"),
+        Binding("3", "focus_pane('patients')", "Patients", show=False, id="desk.patients"),
+        Binding("4", "focus_pane('tasks')", "Tasks", show=False, id="desk.tasks"),
+        Binding("slash", "lookup", "Lookup", id="desk.lookup"),
+        Binding("z", "zoom", "Zoom", id="desk.zoom"),
+        Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("t", "next_theme", "Theme", id="app.theme"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, id="desk.refresh"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        client_factory: Callable[[], TalkyaClient],
+        subscribe: Subscribe | None,
+        workspace: str,
+        keymap: dict[str, str] | None = None,
+        theme: str | None = None,
+        start: Callable[[], Awaitable[None]] | None = None,
+        clock: Callable[[], datetime] = local_now,
+    ) -> None:
+        super().__init__()
+        self.client_factory = client_factory
+        self.subscribe = subscribe
+        self.workspace = workspace
+        self.start = start
+        self.clock = clock
+        self.client: TalkyaClient | None = None
+        self.keymap = dict(keymap or {})
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        if theme and theme in self.available_themes:
+            self.theme = theme
+
+    def compose(self) -> ComposeResult:
+        """Header, the desk, footer."""
+        yield ConsoleHeader(self.workspace, self.clock, "connecting" if self.subscribe else "disabled")
+        with Grid(id="desk"):
+            for number, pane in enumerate(PANES, start=1):
+                yield pane(number)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Focus the calls pane, then boot after the first frame."""
+        self.action_focus_pane("calls")
+        self.call_after_refresh(self.boot)
+
+    @work(group="boot", exit_on_error=False)
+    async def boot(self) -> None:
+        """Start the runtime (if any), make the client, load the panes, and follow the relay."""
+        header = self.query_one(ConsoleHeader)
+        if self.start is not None:
+            header.set_who("starting…")
+            try:
+                await self.start()
+            except Exception as error:  # any start failure is shown, not raised
+                header.set_who(f"start failed: {type(error).__name__}")
+                return
+        self.client = self.client_factory()
+        self.post_message(ClientReady())
+        if self.subscribe is not None:
+            self.follow_relay(self.subscribe)
+        try:
+            me = await self.client.users.me()
+        except NotFound:
+            header.set_who("API key")
+        except API_FAILURES as error:
+            header.set_who(f"API unreachable ({type(error).__name__})")
+        else:
+            header.set_who(f"{me.name} · {me.role.replace('_', ' ')}")
+
+    @on(ClientReady)
+    def client_ready(self) -> None:
+        """Load every pane."""
+        self.action_refresh()
+
+    @work(group="live", exit_on_error=False)
+    async def follow_relay(self, subscribe: Subscribe) -> None:
+        """Turn relay items into messages; a failed stream shows offline instead of a traceback."""
+        try:
+            async for item in subscribe(None, None):
+                self.post_message(LiveReset() if isinstance(item, Reset) else LiveEvent(item))
+        except Exception:  # the indicator says so; the desk keeps what it shows
+            self.post_message(LiveStatus("offline", offline_since=self.clock()))
+
+    @on(LiveEvent)
+    def live_event(self, message: LiveEvent) -> None:
+        """Hand the event to each pane that shows its type."""
+        for pane in self.query(Pane):
+            if message.event.type in pane.EVENT_TYPES:
+                pane.apply_event(message.event)
+
+    @on(LiveReset)
+    def live_reset(self) -> None:
+        """The relay lost our place: refetch everything."""
+        self.action_refresh()
+
+    @on(LiveStatus)
+    def live_status(self, message: LiveStatus) -> None:
+        """Show the link state."""
+        self.query_one(LiveIndicator).set_state(message.status, message.retry_in, message.offline_since)
+
+    @on(OpenChart)
+    def open_chart_message(self, message: OpenChart) -> None:
+        """Open a chart asked for by a pane."""
+        self.open_chart(message.patient_id)
+
+    def open_chart(self, patient_id: str) -> None:
+        """Show one patient's chart."""
+        self.push_screen(ChartScreen(patient_id))
+
+    def open_channel(self, channel_id: str) -> None:
+        """Focus the messenger on one channel."""
+        self.action_focus_pane("messenger")
+        self.query_one(MessengerPane).select_channel(channel_id)
+
+    def open_task(self, row_id: str) -> None:
+        """Focus the tasks pane on one task or handoff."""
+        self.action_focus_pane("tasks")
+        self.query_one(TasksPane).select(row_id)
+
+    def pane_titles(self) -> list[tuple[str, str]]:
+        """(id, title) of each pane."""
+        return [(pane.PANE_ID, pane.TITLE) for pane in PANES]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Desk keys do nothing while a screen is over the desk."""
+        return not (action in DESK_ACTIONS and len(self.screen_stack) > 1)
+
+    def focused_pane(self) -> Pane | None:
+        """The pane holding the focus."""
+        node = self.focused
+        while node is not None and not isinstance(node, Pane):
+            node = node.parent  # type: ignore[assignment]
+        return node
+
+    def action_focus_pane(self, pane_id: str) -> None:
+        """Focus a pane (a zoomed desk zooms onto it)."""
+        pane = self.query_one(f"#{pane_id}", Pane)
+        desk = self.query_one("#desk")
+        if desk.has_class("-zoomed"):
+            for other in self.query(Pane):
+                other.set_class(other is pane, "-zoomed")
+        pane.main_widget().focus()
+
+    def action_zoom(self) -> None:
+        """Toggle full screen for the focused pane."""
+        desk = self.query_one("#desk")
+        pane = self.focused_pane() or self.query_one(CallsPane)
+        zoom = not desk.has_class("-zoomed")
+        desk.set_class(zoom, "-zoomed")
+        for other in self.query(Pane):
+            other.set_class(zoom and other is pane, "-zoomed")
+
+    def action_lookup(self) -> None:
+        """Open patient lookup; a choice opens the chart."""
+
+        def chosen(patient_id: str | None) -> None:
+            if patient_id:
+                self.open_chart(patient_id)
+
+        self.push_screen(LookupScreen(), chosen)
+
+    def action_help(self) -> None:
+        """List every binding."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.binding_rows()))
+
+    def binding_rows(self) -> list[tuple[str, str, str, str]]:
+        """(where, key, what, id) for each binding, with the keymap applied."""
+        scopes: list[tuple[str, list[BindingType]]] = [
+            ("Anywhere", [*self.BINDINGS, Binding("ctrl+p", "command_palette", "Command palette", id="app.palette")]),
+            ("Lookup", LookupScreen.BINDINGS),
+            ("Chart", ChartScreen.BINDINGS),
+            ("Help", HelpScreen.BINDINGS),
+        ]
+        rows = []
+        for where, bindings in scopes:
+            for binding in bindings:
+                if isinstance(binding, Binding):
+                    key = self.keymap.get(binding.id or "", binding.key)
+                    rows.append(
+                        (
+                            where,
+                            ", ".join(self.get_key_display(Binding(k, "")) for k in key.split(",")),
+                            binding.description,
+                            binding.id or "",
+                        )
+                    )
+        rows.append(("Patients pane", "enter", "Open chart", ""))
+        rows.append(("Any list", "↑ ↓ pgup pgdn", "Move", ""))
+        return rows
+
+    def action_next_theme(self) -> None:
+        """Switch to the next built-in theme."""
+        names = sorted(self.available_themes)
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
+        self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def action_refresh(self) -> None:
+        """Refetch every pane."""
+        for pane in self.query(Pane):
+            pane.load()
+
+    async def on_unmount(self) -> None:
+        """Close the client's connections."""
+        if self.client is not None:
+            await self.client.aclose()

@@ -1,0 +1,111 @@
+"""Command palette providers: patients (search), channels, tasks, and desk actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from talkya_console.tui.widgets.messenger import MessengerPane
+from talkya_console.tui.widgets.pane import API_FAILURES
+from talkya_console.tui.widgets.tasks import TasksPane
+
+if TYPE_CHECKING:
+    from talkya_console.tui.app import TalkyaConsole
+
+
+class ConsoleProvider(Provider):
+    """A provider that knows the console app."""
+
+    @property
+    def console(self) -> TalkyaConsole:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+
+class PatientsProvider(ConsoleProvider):
+    """Patients whose name, MRN or phone matches; opens the chart."""
+
+    async def search(self, query: str) -> Hits:
+        """Ask the API once the query has two characters."""
+        client = self.console.client
+        if client is None or len(query.strip()) < 2:
+            return
+        try:
+            page = await client.patients.search(query=query.strip()).page(limit=10)
+        except API_FAILURES:
+            return
+        matcher = self.matcher(query)
+        for patient in page.data:
+            text = f"Patient: {patient.name}"
+            score = max(matcher.match(text), 0.5)
+            yield Hit(score, matcher.highlight(text), partial(self.console.open_chart, patient.id), text, patient.mrn)
+
+
+class ChannelsProvider(ConsoleProvider):
+    """Messenger channels; opens the channel."""
+
+    def entries(self) -> list[tuple[str, Callable[[], None]]]:
+        """(text, action) per loaded channel."""
+        pane = self.console.query_one(MessengerPane)
+        return [(f"Channel: #{c.name}", partial(self.console.open_channel, c.id)) for c in pane.channels.values()]
+
+    async def discover(self) -> Hits:
+        """Every channel."""
+        for text, action in self.entries():
+            yield DiscoveryHit(text, action, text)
+
+    async def search(self, query: str) -> Hits:
+        """Channels matching the query."""
+        matcher = self.matcher(query)
+        for text, action in self.entries():
+            if (score := matcher.match(text)) > 0:
+                yield Hit(score, matcher.highlight(text), action, text)
+
+
+class TasksProvider(ConsoleProvider):
+    """Open tasks and handoffs; puts the cursor on one."""
+
+    async def search(self, query: str) -> Hits:
+        """Tasks and handoffs whose title matches."""
+        pane = self.console.query_one(TasksPane)
+        matcher = self.matcher(query)
+        entries = [(f"Handoff: {h.reason}", h.id) for h in pane.handoffs.values()]
+        entries += [(f"Task: {t.title}", t.id) for t in pane.tasks.values()]
+        for text, row_id in entries:
+            if (score := matcher.match(text)) > 0:
+                yield Hit(score, matcher.highlight(text), partial(self.console.open_task, row_id), text)
+
+
+class ActionsProvider(ConsoleProvider):
+    """Desk actions: jump to a pane, zoom, lookup, help, theme."""
+
+    def entries(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """(text, help, action) for each desk action."""
+        app = self.console
+        panes = [
+            (f"Go to {title}", f"Focus the {title} pane", partial(app.action_focus_pane, pane_id))
+            for pane_id, title in app.pane_titles()
+        ]
+        return [
+            *panes,
+            ("Zoom pane", "Toggle full screen for the focused pane", app.action_zoom),
+            ("Patient lookup", "Search patients and open a chart", app.action_lookup),
+            ("Next theme", "Cycle the colour theme", app.action_next_theme),
+            ("Show keys", "Every key binding", app.action_help),
+            ("Refresh", "Refetch every pane", app.action_refresh),
+        ]
+
+    async def discover(self) -> Hits:
+        """Every action."""
+        for text, help_text, action in self.entries():
+            yield DiscoveryHit(text, action, text, help_text)
+
+    async def search(self, query: str) -> Hits:
+        """Actions matching the query."""
+        matcher = self.matcher(query)
+        for text, help_text, action in self.entries():
+            if (score := matcher.match(text)) > 0:
+                yield Hit(score, matcher.highlight(text), action, text, help_text)

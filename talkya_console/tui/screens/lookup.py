@@ -1,0 +1,91 @@
+"""Patient lookup: search as you type; Enter opens the chart."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from talkya_console.tui.widgets.pane import API_FAILURES
+
+if TYPE_CHECKING:
+    from talkya_console.tui.app import TalkyaConsole
+
+
+class LookupScreen(ModalScreen[str | None]):
+    """A search box over a result list; dismisses with the chosen patient id."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Close", id="lookup.close"),
+        Binding("down", "move(1)", "Next", show=False, id="lookup.next"),
+        Binding("up", "move(-1)", "Previous", show=False, id="lookup.previous"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Box, status line, results."""
+        with Vertical(id="lookup-box"):
+            yield Input(placeholder="Name, MRN, phone, date of birth…", id="lookup-input")
+            yield Static("Type to search patients.", id="lookup-status")
+            yield OptionList(id="lookup-results")
+
+    def on_mount(self) -> None:
+        """Title the box."""
+        self.query_one("#lookup-box").border_title = "Patient lookup"
+
+    @on(Input.Changed)
+    def changed(self, event: Input.Changed) -> None:
+        """Search for what is typed."""
+        self.search(event.value.strip())
+
+    @work(exclusive=True, group="lookup")
+    async def search(self, query: str) -> None:
+        """Up to 20 matches, newest first."""
+        results = self.query_one(OptionList)
+        status = self.query_one("#lookup-status", Static)
+        client = self.console.client
+        if not query or client is None:
+            results.clear_options()
+            status.update("Type to search patients." if client else "Waiting for the API…")
+            return
+        try:
+            page = await client.patients.search(query=query).page(limit=20)
+        except API_FAILURES as error:
+            status.update(f"Search failed: {type(error).__name__}.")
+            return
+        results.clear_options()
+        results.add_options(
+            Option(f"{p.name}  ·  {p.mrn}  ·  {p.dob.isoformat() if p.dob else '—'}", id=p.id) for p in page.data
+        )
+        if page.data:
+            results.highlighted = 0
+        status.update(f"{len(page.data)}{'+' if page.has_more else ''} found; ↑↓ to choose, Enter to open.")
+
+    @property
+    def console(self) -> TalkyaConsole:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def action_move(self, step: int) -> None:
+        """Move the highlight while typing."""
+        results = self.query_one(OptionList)
+        if results.option_count:
+            current = results.highlighted if results.highlighted is not None else -1
+            results.highlighted = max(0, min(results.option_count - 1, current + step))
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        """Enter opens the highlighted patient."""
+        results = self.query_one(OptionList)
+        if results.highlighted is not None:
+            self.dismiss(results.get_option_at_index(results.highlighted).id)
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        """A click or Enter on the list opens that patient."""
+        self.dismiss(event.option.id)

@@ -1,0 +1,92 @@
+"""The base of the four desk panes: a titled box, an inline problem line, and live-event hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+import httpx
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from talkya_console.api import APIError, TalkyaClient
+from talkya_console.wire import Event
+
+if TYPE_CHECKING:
+    from talkya_console.tui.app import TalkyaConsole
+
+#: What a failed call to the API can raise; shown inline, never as a traceback.
+API_FAILURES = (APIError, httpx.HTTPError)
+
+
+def problem_text(error: BaseException, now: datetime) -> str:
+    """A one-line description of an API failure, without request details that could carry PHI."""
+    kind = (
+        "API unreachable" if isinstance(error, httpx.HTTPError) or "onnection" in type(error).__name__ else "API error"
+    )
+    return f"{kind} at {now:%H:%M} ({type(error).__name__}); showing what was loaded."
+
+
+class Pane(Vertical):
+    """A desk pane; subclasses fill `compose_body`, `load` and `apply_event`."""
+
+    PANE_ID: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    EVENT_TYPES: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, number: int) -> None:
+        super().__init__(id=self.PANE_ID, classes="pane")
+        self.border_title = f"{number} {self.TITLE}"
+
+    def compose_body(self) -> list[Widget]:
+        """The widgets under the problem line."""
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        """The problem line, then the body."""
+        yield Static("", classes="problem")
+        yield from self.compose_body()
+
+    @property
+    def console(self) -> TalkyaConsole:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def client(self) -> TalkyaClient | None:
+        """The API client, once the app has made it."""
+        return self.console.client
+
+    @property
+    def now(self) -> Callable[[], datetime]:
+        """The app's clock."""
+        return self.console.clock
+
+    def main_widget(self) -> Widget:
+        """The widget that takes focus when the pane is chosen."""
+        raise NotImplementedError
+
+    def show_problem(self, error: BaseException | None) -> None:
+        """Show an API failure inline, or clear it."""
+        line = self.query_one(".problem", Static)
+        line.update(problem_text(error, self.now()) if error else "")
+        line.set_class(error is not None, "-shown")
+
+    def load(self) -> None:
+        """Fetch the pane's data (in a worker)."""
+        raise NotImplementedError
+
+    def apply_event(self, event: Event) -> None:
+        """Update in place for one live event of a type in `EVENT_TYPES`."""
+        raise NotImplementedError
+
+
+def ago(when: datetime | None, now: datetime) -> str:
+    """`HH:MM` if on the same day as `now` (in its zone), else `Mon DD`."""
+    if when is None:
+        return "—"
+    local = when.astimezone(now.tzinfo)
+    return f"{local:%H:%M}" if local.date() == now.date() else f"{local:%b %d}"

@@ -1,0 +1,87 @@
+"""Fixtures for the console: a demo sandbox in-process, a fixed clock, and a queue as the relay."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+
+from talkya_console.api import TalkyaClient
+from talkya_console.relay.subscriber import Reset
+from talkya_console.sandbox.app import create_app
+from talkya_console.tui.app import TalkyaConsole
+from talkya_console.wire import Event
+
+DEMO_TODAY = datetime(2026, 11, 20, tzinfo=UTC)
+FIXED_NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
+
+
+def fixed_clock() -> datetime:
+    """Always 15:30 UTC on the demo day."""
+    return FIXED_NOW
+
+
+def client_factory_for(app: object) -> Callable[[], TalkyaClient]:
+    """A factory of clients that talk to a sandbox app in-process."""
+    return lambda: TalkyaClient(
+        "http://sandbox", "ws_truebliss", api_key="tk_test_truebliss", transport=httpx.ASGITransport(app=app)
+    )
+
+
+@pytest.fixture
+def sandbox() -> object:
+    """The demo clinic with 60 patients on a fixed day."""
+    return create_app(":memory:", seed="demo", patients=60, today=DEMO_TODAY)
+
+
+@pytest.fixture
+def feed() -> asyncio.Queue[Event | Reset]:
+    """What the fake relay will deliver."""
+    return asyncio.Queue()
+
+
+@pytest.fixture
+def console(sandbox: object, feed: asyncio.Queue[Event | Reset]) -> TalkyaConsole:
+    """The console on the sandbox, fed by the queue."""
+
+    async def subscribe(after: int | None, epoch: str | None) -> AsyncIterator[Event | Reset]:
+        while True:
+            yield await feed.get()
+
+    return TalkyaConsole(
+        client_factory=client_factory_for(sandbox), subscribe=subscribe, workspace="ws_truebliss", clock=fixed_clock
+    )
+
+
+@pytest.fixture
+def quiet_console(sandbox: object) -> TalkyaConsole:
+    """The console with no live feed (snapshots)."""
+    return TalkyaConsole(
+        client_factory=client_factory_for(sandbox), subscribe=None, workspace="ws_truebliss", clock=fixed_clock
+    )
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until every worker but the relay follower is done and the screen has caught up."""
+    for _ in range(50):
+        await pilot.pause()
+        busy = [worker for worker in pilot.app.workers if worker.group != "live" and not worker.is_finished]
+        if not busy:
+            await pilot.pause()
+            return
+        await pilot.app.workers.wait_for_complete(busy)
+    raise AssertionError("workers kept running")
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
+    """Let the app run until `condition` holds (the palette debounces its search), up to two seconds."""
+    for _ in range(40):
+        await settle(pilot)
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition never held")
