@@ -1,0 +1,95 @@
+"""Issue 6's figures: time from launch to the first frame and to the first live data, in a real
+pseudo-terminal (tmux), for `talkya-console` against a bare Textual app with the same widgets.
+
+Budget: first frame <= 1.5x the bare app; first data <= 2 s.
+
+    python benchmarks/startup.py [--runs 3]
+
+"First frame" is when the pane titles are on screen; "first data" is when the calls pane shows
+a call. Cold runs start with an empty data dir (the demo is seeded first); warm runs reuse it.
+The screen is read with `tmux capture-pane`, polled every 10 ms (a separate process: there is
+nothing to await).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAME_MARK = "1 Live calls"
+DATA_MARKS = ("✓ done", "in progress", "ringing")
+SESSION = "talkya-startup-bench"
+
+
+def _screen() -> str:
+    result = subprocess.run(["tmux", "capture-pane", "-p", "-t", SESSION], capture_output=True, text=True)
+    return result.stdout
+
+
+def measure(
+    command: list[str], env: dict[str, str], want_data: bool, limit: float = 60.0
+) -> tuple[float, float | None]:
+    """Seconds to the first frame and (if asked) to the first data, from launching `command`."""
+    subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+    exports = [f"-e{key}={value}" for key, value in env.items()]
+    started = time.perf_counter()
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", *exports, " ".join(command)], check=True
+    )
+    frame: float | None = None
+    data: float | None = None
+    try:
+        while time.perf_counter() - started < limit:
+            screen = _screen()
+            now = time.perf_counter() - started
+            if frame is None and FRAME_MARK in screen:
+                frame = now
+            if frame is not None and (not want_data or any(mark in screen for mark in DATA_MARKS)):
+                data = now if want_data else None
+                break
+            time.sleep(0.01)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+    if frame is None:
+        raise RuntimeError(f"no first frame within {limit} s: {' '.join(command)}")
+    return frame, data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if shutil.which("tmux") is None:
+        sys.exit("tmux is needed: apt-get install tmux")
+    python = sys.executable
+    console = [str(Path(python).with_name("talkya-console"))]
+    bare = [python, str(ROOT / "benchmarks" / "_bare_desk.py")]
+    bare_frames = [measure(bare, {}, want_data=False)[0] for _ in range(args.runs)]
+    results: dict[str, list[tuple[float, float | None]]] = {"cold": [], "warm": []}
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as data_home:
+            env = {"XDG_DATA_HOME": data_home, "XDG_CONFIG_HOME": data_home, "PATH": os.environ.get("PATH", "")}
+            results["cold"].append(measure(console, env, want_data=True))
+            results["warm"].append(measure(console, env, want_data=True))
+    bare_median = statistics.median(bare_frames)
+    print(f"bare Textual app, first frame: {bare_median * 1000:.0f} ms (median of {args.runs})")
+    for kind, runs in results.items():
+        frame = statistics.median(r[0] for r in runs)
+        data = statistics.median(r[1] or float("nan") for r in runs)
+        ratio = frame / bare_median
+        print(
+            f"talkya-console {kind}: first frame {frame * 1000:.0f} ms ({ratio:.2f}x the bare app; budget <= 1.5x), "
+            f"first data {data * 1000:.0f} ms (budget <= 2000 ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()
