@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
-from talkya_console.api import TalkyaClient
 from talkya_console.config import Config, ConfigError, load_config
-from talkya_console.relay.subscriber import RelaySubscriber, Reset, SubscriberState
 from talkya_console.runtime import EmbeddedRuntime, RemoteRuntime, resolve_runtime
 from talkya_console.tui.app import TalkyaConsole
 from talkya_console.tui.messages import LiveStatus
-from talkya_console.wire import Event
+
+if TYPE_CHECKING:  # the client and relay stacks load after the first frame, in the app's workers
+    from talkya_console.api import TalkyaClient
+    from talkya_console.relay.subscriber import Reset, SubscriberState
+    from talkya_console.wire import Event
 
 
 def build_app(runtime: EmbeddedRuntime | RemoteRuntime, config: Config) -> TalkyaConsole:
@@ -21,12 +24,16 @@ def build_app(runtime: EmbeddedRuntime | RemoteRuntime, config: Config) -> Talky
     app: TalkyaConsole
 
     def client_factory() -> TalkyaClient:
+        from talkya_console.api import TalkyaClient
+
         return TalkyaClient(runtime.api_base, runtime.workspace, api_key=runtime.api_key)
 
     def report(state: SubscriberState) -> None:
         app.post_message(LiveStatus(state.status, state.retry_in, state.offline_since))
 
     def subscribe(since: int | None, epoch: str | None) -> AsyncIterator[Event | Reset]:
+        from talkya_console.relay.subscriber import RelaySubscriber
+
         # Read at call time: the embedded relay's address is known only once it has started.
         subscriber = RelaySubscriber(
             runtime.relay_url or "", runtime.relay_token or "", since=since, epoch=epoch, on_state_change=report

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -14,8 +14,6 @@ from textual.containers import Grid
 from textual.widgets import Footer
 
 import talkya_console
-from talkya_console.api import NotFound, TalkyaClient
-from talkya_console.relay.subscriber import Reset
 from talkya_console.tui.commands import ActionsProvider, ChannelsProvider, PatientsProvider, TasksProvider
 from talkya_console.tui.messages import ClientReady, LiveEvent, LiveReset, LiveStatus, OpenChart
 from talkya_console.tui.screens.chart import ChartScreen
@@ -24,12 +22,16 @@ from talkya_console.tui.screens.lookup import LookupScreen
 from talkya_console.tui.widgets.calls import CallsPane
 from talkya_console.tui.widgets.header import ConsoleHeader, LiveIndicator
 from talkya_console.tui.widgets.messenger import MessengerPane
-from talkya_console.tui.widgets.pane import API_FAILURES, Pane
+from talkya_console.tui.widgets.pane import Pane, api_failures
 from talkya_console.tui.widgets.patients import PatientsPane
 from talkya_console.tui.widgets.tasks import TasksPane
-from talkya_console.wire import Event
 
-Subscribe = Callable[[int | None, str | None], AsyncIterator[Event | Reset]]
+if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
+    from talkya_console.api import TalkyaClient
+    from talkya_console.relay.subscriber import Reset
+    from talkya_console.wire import Event
+
+    Subscribe = Callable[[int | None, str | None], AsyncIterator[Event | Reset]]
 PANES: tuple[type[Pane], ...] = (CallsPane, MessengerPane, PatientsPane, TasksPane)
 DESK_ACTIONS = frozenset({"focus_pane", "zoom", "lookup", "refresh"})
 
@@ -117,6 +119,8 @@ class TalkyaConsole(App[None]):
             except Exception as error:  # any start failure is shown, not raised
                 header.set_who(f"start failed: {type(error).__name__}")
                 return
+        from talkya_console.api import NotFound  # after the first frame: the client stack is heavy
+
         self.client = self.client_factory()
         self.post_message(ClientReady())
         if self.subscribe is not None:
@@ -125,7 +129,7 @@ class TalkyaConsole(App[None]):
             me = await self.client.users.me()
         except NotFound:
             header.set_who("API key")
-        except API_FAILURES as error:
+        except api_failures() as error:
             header.set_who(f"API unreachable ({type(error).__name__})")
         else:
             header.set_who(f"{me.name} · {me.role.replace('_', ' ')}")
@@ -138,6 +142,8 @@ class TalkyaConsole(App[None]):
     @work(group="live", exit_on_error=False)
     async def follow_relay(self, subscribe: Subscribe) -> None:
         """Turn relay items into messages; a failed stream shows offline instead of a traceback."""
+        from talkya_console.relay.subscriber import Reset
+
         try:
             async for item in subscribe(None, None):
                 self.post_message(LiveReset() if isinstance(item, Reset) else LiveEvent(item))

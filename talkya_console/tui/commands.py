@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from talkya_console.tui.widgets.messenger import MessengerPane
-from talkya_console.tui.widgets.pane import API_FAILURES
+from talkya_console.tui.widgets.pane import api_failures
 from talkya_console.tui.widgets.tasks import TasksPane
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class PatientsProvider(ConsoleProvider):
             return
         try:
             page = await client.patients.search(query=query.strip()).page(limit=10)
-        except API_FAILURES:
+        except api_failures():
             return
         matcher = self.matcher(query)
         for patient in page.data:

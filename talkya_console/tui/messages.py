@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from talkya_console.wire import Event
+if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
+    from talkya_console.wire import Event
 
 
 @dataclass

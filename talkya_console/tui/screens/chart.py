@@ -12,11 +12,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from talkya_console.tui.widgets.pane import API_FAILURES
-from talkya_console.wire import Patient
+from talkya_console.tui.widgets.pane import api_failures
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
     from talkya_console.tui.app import TalkyaConsole
+    from talkya_console.wire import Patient
 
 
 def yes(value: bool) -> str:
@@ -82,7 +82,7 @@ class ChartScreen(ModalScreen[None]):
             return
         try:
             patient = await client.patients.get(self.patient_id)
-        except API_FAILURES as error:
+        except api_failures() as error:
             body.update(f"Could not load the chart: {type(error).__name__}.")
             return
         self.query_one("#chart-box").border_title = f"Chart · {patient.name}"

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from talkya_console.tui.widgets.pane import API_FAILURES
+from talkya_console.tui.widgets.pane import api_failures
 
 if TYPE_CHECKING:
     from talkya_console.tui.app import TalkyaConsole
@@ -55,7 +55,7 @@ class LookupScreen(ModalScreen[str | None]):
             return
         try:
             page = await client.patients.search(query=query).page(limit=20)
-        except API_FAILURES as error:
+        except api_failures() as error:
             status.update(f"Search failed: {type(error).__name__}.")
             return
         results.clear_options()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-from talkya_console.tui.widgets.pane import API_FAILURES, Pane, ago
-from talkya_console.wire import Call, Event
+from talkya_console.tui.widgets.pane import Pane, ago, api_failures
+
+if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
+    from talkya_console.wire import Call, Event
+
 
 COLUMNS = (
     ("time", "Time"),
@@ -103,7 +106,7 @@ class CallsPane(Pane):
             return
         try:
             page = await self.client.calls.list().page(limit=50)
-        except API_FAILURES as error:
+        except api_failures() as error:
             self.show_problem(error)
             return
         self.show_problem(None)
@@ -123,7 +126,7 @@ class CallsPane(Pane):
             return
         try:
             call = await self.client.calls.get(call_id)
-        except API_FAILURES as error:
+        except api_failures() as error:
             self.show_problem(error)
             return
         self.put(call)

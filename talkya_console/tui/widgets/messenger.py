@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -10,8 +10,10 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import DataTable, RichLog
 
-from talkya_console.tui.widgets.pane import API_FAILURES, Pane, ago
-from talkya_console.wire import Channel, Event, Message
+from talkya_console.tui.widgets.pane import Pane, ago, api_failures
+
+if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
+    from talkya_console.wire import Channel, Event, Message
 
 
 class MessageLog(RichLog):
@@ -74,7 +76,7 @@ class MessengerPane(Pane):
             return
         try:
             page = await self.client.channels.list().page(limit=100)
-        except API_FAILURES as error:
+        except api_failures() as error:
             self.show_problem(error)
             return
         self.show_problem(None)
@@ -113,7 +115,7 @@ class MessengerPane(Pane):
             return
         try:
             page = await self.client.messages.list(channel_id=channel_id).page(limit=50)
-        except API_FAILURES as error:
+        except api_failures() as error:
             self.show_problem(error)
             return
         log = self.query_one(MessageLog)
@@ -147,7 +149,7 @@ class MessengerPane(Pane):
             return
         try:
             message = await self.client.messages.get(message_id)
-        except API_FAILURES as error:
+        except api_failures() as error:
             self.show_problem(error)
             return
         if message.channel_id == self.selected:

@@ -6,24 +6,30 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-import httpx
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from talkya_console.api import APIError, TalkyaClient
-from talkya_console.wire import Event
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
+    from talkya_console.api import TalkyaClient
     from talkya_console.tui.app import TalkyaConsole
+    from talkya_console.wire import Event
 
-#: What a failed call to the API can raise; shown inline, never as a traceback.
-API_FAILURES = (APIError, httpx.HTTPError)
+
+def api_failures() -> tuple[type[Exception], ...]:
+    """What a failed API call raises; imported when one fails, not before the first frame."""
+    import httpx
+
+    from talkya_console.api import APIError
+
+    return (APIError, httpx.HTTPError)
 
 
 def problem_text(error: BaseException, now: datetime) -> str:
     """A one-line description of an API failure, without request details that could carry PHI."""
+    import httpx
+
     kind = (
         "API unreachable" if isinstance(error, httpx.HTTPError) or "onnection" in type(error).__name__ else "API error"
     )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.widget import Widget
 from textual.widgets import DataTable
 
 from talkya_console.tui.messages import OpenChart
-from talkya_console.tui.widgets.pane import API_FAILURES, Pane
-from talkya_console.wire import Event, Patient
+from talkya_console.tui.widgets.pane import Pane, api_failures
+
+if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
+    from talkya_console.wire import Event, Patient
 
 
 class PatientsPane(Pane):
@@ -50,7 +52,7 @@ class PatientsPane(Pane):
             return
         try:
             page = await self.client.patients.search().page(limit=50)
-        except API_FAILURES as error:
+        except api_failures() as error:
             self.show_problem(error)
             return
         self.show_problem(None)
@@ -80,7 +82,7 @@ class PatientsPane(Pane):
             return
         try:
             patient = await self.client.patients.get(patient_id)
-        except API_FAILURES as error:
+        except api_failures() as error:
             self.show_problem(error)
             return
         table = self.query_one(DataTable)

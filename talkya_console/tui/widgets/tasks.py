@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-from talkya_console.tui.widgets.pane import API_FAILURES, Pane, ago
-from talkya_console.wire import Event, Handoff, Task
+from talkya_console.tui.widgets.pane import Pane, ago, api_failures
+
+if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
+    from talkya_console.wire import Event, Handoff, Task
+
 
 FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 PRIORITY_STYLE = {"urgent": "bold red", "high": "yellow", "normal": "", "low": "dim"}
@@ -83,7 +86,7 @@ class TasksPane(Pane):
         try:
             tasks = await self.client.tasks.list(status="open").page(limit=100)
             handoffs = await self.client.handoffs.list(status="open").page(limit=50)
-        except API_FAILURES as error:
+        except api_failures() as error:
             self.show_problem(error)
             return
         self.show_problem(None)
@@ -105,7 +108,7 @@ class TasksPane(Pane):
             return
         try:
             task = await self.client.tasks.get(task_id)
-        except API_FAILURES as error:
+        except api_failures() as error:
             self.show_problem(error)
             return
         self.tasks[task.id] = task
@@ -119,7 +122,7 @@ class TasksPane(Pane):
             return
         try:
             handoff = await self.client.handoffs.get(handoff_id)
-        except API_FAILURES as error:
+        except api_failures() as error:
             self.show_problem(error)
             return
         self.handoffs[handoff.id] = handoff
