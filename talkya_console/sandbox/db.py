@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -148,12 +147,6 @@ def secure_file(path: Path) -> None:
     for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if candidate.exists():
             candidate.chmod(0o600)
-
-
-def iso(dt: datetime) -> str:
-    from talkya_console.wire.common import format_timestamp
-
-    return format_timestamp(dt)
 
 
 class Database:
