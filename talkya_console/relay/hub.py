@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from talkya_console.relay.log import Appended, EventLog, Incoming, event_frame
 
@@ -80,7 +80,11 @@ class Hub:
 
 
 class Writer:
-    """Group commit: appends that arrive while a batch is being written share the next transaction."""
+    """Group commit in two stages, each batching whatever arrived while the previous one ran.
+
+    Stage one commits (the event now survives a relay crash) and publishes to subscribers; stage two
+    flushes the log to disk (it now survives power loss) and only then lets the 2xx go out. Live
+    consoles see an event without waiting on the disk, and Talkya is never told "stored" early."""
 
     def __init__(self, event_log: EventLog, hub: Hub, on_stored: Callable[[Incoming, Appended], None]) -> None:
         self._log = event_log
@@ -88,16 +92,26 @@ class Writer:
         self._on_stored = on_stored
         self._pending: list[tuple[Incoming, asyncio.Future[Appended]]] = []
         self._wake = asyncio.Event()
+        self._unsynced: list[tuple[asyncio.Future[Appended], Appended]] = []
+        self._sync_wake = asyncio.Event()
         self.max_batch = 1000
 
     async def append(self, item: Incoming) -> Appended:
-        """Resolves once the event is committed (or found to be a duplicate)."""
+        """Resolves once the event is committed and on disk (or found to be a duplicate)."""
         future: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         self._wake.set()
         return await future
 
     async def run(self) -> None:
+        syncer = asyncio.create_task(self._sync_forever())
+        try:
+            await self._commit_forever()
+        finally:
+            syncer.cancel()
+            await asyncio.gather(syncer, return_exceptions=True)
+
+    async def _commit_forever(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -107,9 +121,7 @@ class Writer:
                     results = await asyncio.to_thread(self._log.append_batch, [item for item, _ in batch])
                 except Exception as exc:
                     log.exception("event log write failed; %d deliveries will be retried by Talkya", len(batch))
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
+                    _fail((future for _, future in batch), exc)
                     continue
                 for (item, future), result in zip(batch, results, strict=True):
                     if not result.duplicate:
@@ -118,5 +130,31 @@ class Writer:
                             item.workspace_id, result.seq, event_frame(result.seq, result.epoch, item.body)
                         )
                     self._on_stored(item, result)
-                    if not future.done():
-                        future.set_result(result)
+                    # A duplicate waits for the flush too: its original may still be in flight to the disk.
+                    self._unsynced.append((future, result))
+                self._sync_wake.set()
+
+    async def _sync_forever(self) -> None:
+        while True:
+            await self._sync_wake.wait()
+            self._sync_wake.clear()
+            if not self._unsynced:
+                continue
+            batch, self._unsynced = self._unsynced, []
+            if self._log.durable:
+                try:
+                    await asyncio.to_thread(self._log.sync)
+                except Exception as exc:
+                    # The events are committed; Talkya's retry will find them as duplicates and get its 2xx.
+                    log.exception("event log flush failed; %d deliveries will be retried by Talkya", len(batch))
+                    _fail((future for future, _ in batch), exc)
+                    continue
+            for future, result in batch:
+                if not future.done():
+                    future.set_result(result)
+
+
+def _fail(futures: Iterable[asyncio.Future[Appended]], exc: Exception) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_exception(exc)
