@@ -58,10 +58,17 @@ async def _prune_forever(relay: Relay) -> None:
 
 async def _ping_forever(relay: Relay) -> None:
     interval = relay.settings.ping_interval
+    sweeps = 0
     while True:
         # Sweeping at half the interval keeps every silence between 1 and 1.5 intervals.
         await asyncio.sleep(interval / 2)
         relay.hub.ping_idle(interval)
+        sweeps += 1
+        if sweeps % 2 == 0:
+            try:
+                await relay.cut_revoked()
+            except Exception:
+                log.exception("checking for revoked tokens failed")
 
 
 def create_relay_app(

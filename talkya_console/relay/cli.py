@@ -48,7 +48,14 @@ def add_relay_parser(subparsers: argparse._SubParsersAction) -> None:
     token = sub.add_parser("token", help="manage relay tokens").add_subparsers(dest="token_command", required=True)
     create = token.add_parser("create", help="mint a token for one workspace (shown once)")
     create.add_argument("--workspace", required=True)
+    create.add_argument("--label", help="who holds it, e.g. 'front desk PC 2' (shown by list)")
     create.add_argument("--db", dest="token_db", help="the relay's SQLite file")
+    listing = token.add_parser("list", help="the tokens' ids, workspaces, labels and last use (never the tokens)")
+    listing.add_argument("--workspace", help="only this workspace's tokens")
+    listing.add_argument("--db", dest="token_db", help="the relay's SQLite file")
+    revoke = token.add_parser("revoke", help="revoke a token; its open streams close within one ping interval")
+    revoke.add_argument("token_id", metavar="ID", help="the rtk_... id from `relay token list`")
+    revoke.add_argument("--db", dest="token_db", help="the relay's SQLite file")
 
 
 def _catch_up(args: argparse.Namespace, secrets: dict[str, list[str]]) -> tuple[CatchUpSource, ...]:
@@ -64,19 +71,43 @@ def _catch_up(args: argparse.Namespace, secrets: dict[str, list[str]]) -> tuple[
     return (CatchUpSource(args.catch_up_url, workspace, Secret(key), interval),)
 
 
-def run_relay(args: argparse.Namespace) -> int:
-    """Serve the relay, or run a `relay token` command; returns the exit status."""
-    if args.relay_command == "token":
-        from talkya_console.relay.tokens import create_token
+def _run_token(args: argparse.Namespace) -> int:
+    from talkya_console.relay.tokens import create_token, describe_age, list_tokens, revoke_token
 
+    db = Path(args.token_db or args.db or default_relay_db())
+    if args.token_command == "create":
         if not args.workspace.startswith("ws_"):
             print("--workspace must be a workspace id (ws_...)", file=sys.stderr)
             return 2
-        db = Path(args.token_db or args.db or default_relay_db())
-        token = create_token(db, args.workspace)
+        token = create_token(db, args.workspace, args.label)
         print(f"Relay token for {args.workspace} (stored hashed in {db}; it will not be shown again):")
         print(token)
         return 0
+    if args.token_command == "list":
+        if not db.exists():
+            print(f"no relay database at {db}", file=sys.stderr)
+            return 1
+        rows = list_tokens(db, args.workspace)
+        if not rows:
+            print("no tokens")
+            return 0
+        print(f"{'ID':18} {'WORKSPACE':20} {'CREATED':12} {'LAST USED':12} LABEL")
+        for row in rows:
+            created, used = describe_age(row.created_at), describe_age(row.last_used_at)
+            print(f"{row.id:18} {row.workspace_id:20} {created:12} {used:12} {row.label or ''}")
+        return 0
+    if not db.exists() or not revoke_token(db, args.token_id):
+        shown = "that token" if args.token_id.startswith("rt_") else repr(args.token_id)  # never echo a secret
+        print(f"no token {shown} in {db} (ids come from `relay token list`)", file=sys.stderr)
+        return 1
+    print(f"revoked {args.token_id}; its open streams close within one ping interval")
+    return 0
+
+
+def run_relay(args: argparse.Namespace) -> int:
+    """Serve the relay, or run a `relay token` command; returns the exit status."""
+    if args.relay_command == "token":
+        return _run_token(args)
     try:
         secrets = parse_secret_specs([os.environ.get(SECRETS_ENV, ""), *args.secret])
         catch_up = _catch_up(args, secrets)

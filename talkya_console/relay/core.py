@@ -59,6 +59,8 @@ class Relay:
         self.metrics = Metrics()
         self.hub = Hub(self._overflowed)
         self.writer = Writer(event_log, self.hub, self._stored)
+        # Every open stream, registered with the hub or still replaying: revocation must reach both.
+        self.streams: set[Subscription] = set()
 
     def _overflowed(self, sub: Subscription) -> None:
         self.metrics.slow_disconnects[sub.workspace_id] += 1
@@ -90,6 +92,20 @@ class Relay:
 
     async def workspace_for(self, token: str) -> str | None:
         return await self.db(token_workspace, self.log, token)
+
+    async def cut_revoked(self) -> int:
+        """Close the streams whose token was revoked (by `relay token revoke`, maybe in another process)."""
+        streams = list(self.streams)
+        if not streams:
+            return 0
+        live = await self.db(self.log.live_token_hashes, sorted({sub.token_hash for sub in streams}))
+        revoked = [sub for sub in streams if sub.token_hash not in live]
+        for sub in revoked:
+            self.hub.remove(sub)
+            sub.end("token_revoked")
+            self.metrics.stream_refused["token_revoked"] += 1
+            log.warning("stream %d of %s closed: its token was revoked", sub.id, sub.workspace_id)
+        return len(revoked)
 
     def render_metrics(self) -> str:
         return self.metrics.render(self.hub.counts, self.hub.lags)

@@ -19,13 +19,21 @@ class Subscription:
 
     _ids = itertools.count(1)
 
-    def __init__(self, workspace_id: str, queue_size: int) -> None:
+    def __init__(self, workspace_id: str, queue_size: int, token_hash: str = "") -> None:
         self.id = next(self._ids)
         self.workspace_id = workspace_id
+        self.token_hash = token_hash
         self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(queue_size)
-        self.overflowed = asyncio.Event()
+        self.cut = asyncio.Event()
+        self.cut_reason = ""
         self.last_sent = 0
         self.last_active = time.monotonic()
+
+    def end(self, reason: str) -> None:
+        """Ask the stream to close with `reason` (slow_consumer, token_revoked)."""
+        if not self.cut.is_set():
+            self.cut_reason = reason
+            self.cut.set()
 
 
 class Hub:
@@ -58,7 +66,7 @@ class Hub:
         except asyncio.QueueFull:
             # It resumes later with `since`; holding the event for it would grow without bound.
             self.remove(sub)
-            sub.overflowed.set()
+            sub.end("slow_consumer")
             self._on_overflow(sub)
 
     def ping_idle(self, interval: float) -> None:
@@ -68,6 +76,9 @@ class Hub:
             for sub in tuple(subs):
                 if sub.last_active <= cutoff:
                     self._offer(sub, -1, PING)
+
+    def subscriptions(self) -> list[Subscription]:
+        return [sub for subs in self._subs.values() for sub in subs]
 
     def counts(self) -> Iterator[tuple[str, int]]:
         return ((ws, len(subs)) for ws, subs in sorted(self._subs.items()))

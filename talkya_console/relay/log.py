@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS tokens (
     created_at REAL NOT NULL
 );
 """
+# Columns added after the first release; an older log gains them on open.
+TOKEN_COLUMNS = {"label": "TEXT", "last_used_at": "REAL"}
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,10 @@ class EventLog:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(tokens)")}
+        for column, kind in TOKEN_COLUMNS.items():
+            if column not in have:
+                self._db.execute(f"ALTER TABLE tokens ADD COLUMN {column} {kind}")
         self.durable = synchronous.upper() == "FULL" and self._path is not None
         self._wal_fd: int | None = None
         self._sync_lock = threading.Lock()
@@ -252,14 +258,42 @@ class EventLog:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM events WHERE workspace_id = ?", (workspace_id,)).fetchone()[0]
 
-    def add_token(self, token_hash: str, workspace_id: str) -> None:
+    def add_token(self, token_hash: str, workspace_id: str, label: str | None = None) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT INTO tokens (token_hash, workspace_id, created_at) VALUES (?, ?, ?)",
-                (token_hash, workspace_id, time.time()),
+                "INSERT INTO tokens (token_hash, workspace_id, created_at, label) VALUES (?, ?, ?, ?)",
+                (token_hash, workspace_id, time.time(), label),
             )
 
     def token_workspace(self, token_hash: str) -> str | None:
+        """The token's workspace, noting that it was used (for `relay token list`)."""
         with self._lock:
             row = self._db.execute("SELECT workspace_id FROM tokens WHERE token_hash = ?", (token_hash,)).fetchone()
+            if row:
+                self._db.execute("UPDATE tokens SET last_used_at = ? WHERE token_hash = ?", (time.time(), token_hash))
         return row[0] if row else None
+
+    def tokens(self) -> list[tuple[str, str, str | None, float, float | None]]:
+        """(hash, workspace, label, created_at, last_used_at) of every token, oldest first."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT token_hash, workspace_id, label, created_at, last_used_at FROM tokens ORDER BY created_at"
+            ).fetchall()
+
+    def delete_tokens(self, hash_prefix: str) -> int:
+        """Remove the tokens whose hash starts with `hash_prefix` (hex only); how many went."""
+        with self._lock:
+            return self._db.execute(
+                "DELETE FROM tokens WHERE substr(token_hash, 1, ?) = ?", (len(hash_prefix), hash_prefix)
+            ).rowcount
+
+    def live_token_hashes(self, hashes: list[str]) -> set[str]:
+        """Which of `hashes` are still tokens (the rest were revoked)."""
+        found: set[str] = set()
+        with self._lock:
+            for start in range(0, len(hashes), 500):
+                chunk = hashes[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(f"SELECT token_hash FROM tokens WHERE token_hash IN ({marks})", chunk)
+                found.update(row[0] for row in rows)
+        return found

@@ -51,7 +51,7 @@ class Metrics:
         family(
             "talkya_relay_stream_refused_total",
             "counter",
-            "Stream connections refused.",
+            "Stream connections refused, or closed for a revoked token.",
             by(self.stream_refused, "reason"),
         )
         family(

@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from talkya_console.relay.core import Relay
 from talkya_console.relay.hub import Subscription
 from talkya_console.relay.log import Head, event_frame
+from talkya_console.relay.tokens import hash_token
 
 log = logging.getLogger("talkya.relay")
 POLICY_VIOLATION = 1008
@@ -37,15 +38,15 @@ def _position(websocket: WebSocket) -> tuple[int | None, str | None]:
     return int(since), epoch
 
 
-async def _authenticate(relay: Relay, websocket: WebSocket) -> str:
-    """The token's workspace: from the Authorization header (before accepting) or the first message."""
+async def _authenticate(relay: Relay, websocket: WebSocket) -> tuple[str, str]:
+    """The token's workspace and hash: from the Authorization header (before accepting) or the first message."""
     token = _bearer(websocket.headers.get("authorization"))
     if token is not None:
         workspace_id = await relay.workspace_for(token)
         if workspace_id is None:
             raise _Refused("invalid_token")
         await websocket.accept()
-        return workspace_id
+        return workspace_id, hash_token(token)
     await websocket.accept()
     try:
         async with asyncio.timeout(relay.settings.auth_timeout):
@@ -54,16 +55,16 @@ async def _authenticate(relay: Relay, websocket: WebSocket) -> str:
         raise _Refused("auth_required") from None
     token = message.get("token") if isinstance(message, dict) and message.get("type") == "auth" else None
     workspace_id = await relay.workspace_for(token) if isinstance(token, str) else None
-    if workspace_id is None:
+    if workspace_id is None or not isinstance(token, str):
         raise _Refused("invalid_token")
-    return workspace_id
+    return workspace_id, hash_token(token)
 
 
 async def stream_endpoint(websocket: WebSocket) -> None:
     relay: Relay = websocket.app.state.relay
     try:
         since, epoch = _position(websocket)
-        workspace_id = await _authenticate(relay, websocket)
+        workspace_id, token_hash = await _authenticate(relay, websocket)
     except _Refused as refused:
         relay.metrics.stream_refused[str(refused)] += 1
         log.warning("stream refused: reason=%s", refused)
@@ -71,24 +72,26 @@ async def stream_endpoint(websocket: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
-    sub = Subscription(workspace_id, relay.settings.queue_size)
+    sub = Subscription(workspace_id, relay.settings.queue_size, token_hash)
+    relay.streams.add(sub)
     sender = asyncio.create_task(_send(relay, websocket, sub, since, epoch))
     receiver = asyncio.create_task(_drain_incoming(websocket))
-    overflow = asyncio.create_task(sub.overflowed.wait())
+    cut = asyncio.create_task(sub.cut.wait())
     try:
-        await asyncio.wait({sender, receiver, overflow}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({sender, receiver, cut}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         relay.hub.remove(sub)
-        for task in (sender, receiver, overflow):
+        relay.streams.discard(sub)
+        for task in (sender, receiver, cut):
             task.cancel()
-        outcomes = await asyncio.gather(sender, receiver, overflow, return_exceptions=True)
+        outcomes = await asyncio.gather(sender, receiver, cut, return_exceptions=True)
     if isinstance(outcomes[0], Exception) and not isinstance(outcomes[0], (WebSocketDisconnect, OSError)):
         log.info("subscriber %d of %s ended: %r", sub.id, workspace_id, outcomes[0])
-    if sub.overflowed.is_set():
+    if sub.cut.is_set():
         # A consumer that stopped reading may never take the close frame; don't wait on it forever.
         with contextlib.suppress(Exception):
             async with asyncio.timeout(2):
-                await websocket.close(POLICY_VIOLATION, "slow_consumer")
+                await websocket.close(POLICY_VIOLATION, sub.cut_reason)
 
 
 async def _drain_incoming(websocket: WebSocket) -> None:

@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from talkya_console.wire.events import Event
 
 Status = Literal["connecting", "connected", "reconnecting", "offline", "closed"]
-AUTH_FAILURES = frozenset({"invalid_token", "auth_required"})
+AUTH_FAILURES = frozenset({"invalid_token", "auth_required", "token_revoked"})
 
 
 @dataclass(frozen=True)

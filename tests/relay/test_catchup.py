@@ -62,3 +62,47 @@ async def test_a_failing_api_is_logged_and_survived(relay: RelayServer) -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(503))
     await RelayCatchUp(relay.relay, source, transport=transport).run_forever()  # no interval: one pass
     assert relay.relay.log.count("ws_alpha") == 0
+
+
+async def test_catch_up_from_the_real_sandbox_fills_the_gap_once(
+    relay: RelayServer, sandbox_app: Any, api: httpx.AsyncClient
+) -> None:
+    """The sandbox's own GET /v1/events (its pagination, filters and envelopes), not a stand-in."""
+    from talkya_console.relay.log import Incoming
+    from talkya_console.wire.common import format_timestamp
+    from talkya_console.wire.events import Event
+    from tests.sandbox_helpers import patient_body
+
+    patient_ids = []
+    for n in range(4):
+        response = await api.post("/v1/patients", json=patient_body(first_name=f"Gap{n}"))
+        assert response.status_code == 201
+        patient_ids.append(response.json()["id"])
+    listed = (await api.get("/v1/events", params={"limit": 100, "type": "patient.created"})).json()["data"]
+    assert len(listed) == 4
+    # The newest one reached the relay by webhook before the outage.
+    delivered = Event.model_validate(listed[0])
+    await relay.relay.writer.append(
+        Incoming(
+            "ws_truebliss",
+            delivered.id,
+            "wh_before_outage",
+            delivered.type,
+            format_timestamp(delivered.created_at),
+            json.dumps(listed[0]),
+        )
+    )
+    source = CatchUpSource("http://sandbox", "ws_truebliss", Secret("tk_test_truebliss"))
+    catch_up = RelayCatchUp(relay.relay, source, transport=httpx.ASGITransport(app=sandbox_app))
+    await catch_up.prepare()
+    async with connect(f"{relay.stream_url}?since=1", additional_headers=bearer(relay.token("ws_truebliss"))) as ws:
+        await next_frame(ws)
+        added = await catch_up.run_once()
+        streamed = [(await next_frame(ws))["event"] for _ in range(added)]
+    # Every event the sandbox logged since the mark is now in the relay once, the delivered one included.
+    everything = (await api.get("/v1/events", params={"limit": 100})).json()["data"]
+    assert relay.relay.log.count("ws_truebliss") == len(everything) == added + 1
+    assert {e["id"] for e in streamed} == {e["id"] for e in everything} - {delivered.id}
+    # Oldest first; the newest patient's event was the one delivered.
+    assert [s["data"]["patient_id"] for s in streamed if s["type"] == "patient.created"] == patient_ids[:3]
+    assert await catch_up.run_once() == 0

@@ -62,3 +62,48 @@ def test_secrets_never_reach_a_repr() -> None:
     wrapped = wrap_secrets({"ws_a": ["whsec_hunter2"]})
     assert "hunter2" not in repr(wrapped) and "hunter2" not in str(wrapped["ws_a"][0])
     assert wrapped["ws_a"][0].reveal() == "whsec_hunter2" and wrapped["ws_a"][0] == Secret("whsec_hunter2")
+
+
+def test_token_list_shows_ids_and_labels_never_tokens_and_revoke_takes_an_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "relay.db")
+    run_relay(parse(["relay", "token", "create", "--workspace", "ws_alpha", "--label", "front desk 2", "--db", db]))
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    run_relay(parse(["relay", "token", "create", "--workspace", "ws_bravo", "--db", db]))
+    capsys.readouterr()
+    assert run_relay(parse(["relay", "token", "list", "--db", db])) == 0
+    listing = capsys.readouterr().out
+    assert first not in listing
+    lines = listing.strip().splitlines()
+    assert lines[0].split()[:2] == ["ID", "WORKSPACE"] and len(lines) == 3
+    alpha = next(line for line in lines if "ws_alpha" in line)
+    assert "front desk 2" in alpha and "never" in alpha and "just now" in alpha
+    token_id = alpha.split()[0]
+    assert token_id.startswith("rtk_")
+    assert run_relay(parse(["relay", "token", "list", "--workspace", "ws_bravo", "--db", db])) == 0
+    assert "ws_alpha" not in capsys.readouterr().out
+
+    assert run_relay(parse(["relay", "token", "revoke", token_id, "--db", db])) == 0
+    assert f"revoked {token_id}" in capsys.readouterr().out
+    log = EventLog(db)
+    try:
+        assert token_workspace(log, first) is None
+    finally:
+        log.close()
+    assert run_relay(parse(["relay", "token", "revoke", token_id, "--db", db])) == 1
+    assert "no token" in capsys.readouterr().err
+    # A token pasted by mistake is accepted as an id but never echoed back.
+    assert run_relay(parse(["relay", "token", "revoke", first, "--db", db])) == 1
+    assert first not in capsys.readouterr().err
+
+
+def test_describe_age() -> None:
+    from talkya_console.relay.tokens import describe_age
+
+    assert [describe_age(t, 10_000.0) for t in (None, 9_990.0, 9_000.0, 2_000.0)] == [
+        "never",
+        "just now",
+        "16 min ago",
+        "2 h ago",
+    ]

@@ -190,3 +190,33 @@ async def test_slow_subscriber_is_dropped_without_delaying_a_fast_one(relay_fact
         assert relay.relay.metrics.slow_disconnects["ws_alpha"] == 1
         assert dict(relay.relay.hub.counts()) == {"ws_alpha": 1}
     slow.close()
+
+
+async def test_revoking_a_token_closes_its_streams_and_refuses_it_after(relay_factory: Any, tmp_path: Any) -> None:
+    from talkya_console.relay.tokens import list_tokens, revoke_token
+
+    relay: RelayServer = await relay_factory(RelaySettings(ping_interval=0.1))
+    doomed, kept = relay.token("ws_alpha"), relay.token("ws_bravo")
+    async with (
+        connect(relay.stream_url, additional_headers=bearer(doomed)) as ws,
+        connect(relay.stream_url, additional_headers=bearer(kept)) as other,
+    ):
+        assert (await next_frame(ws))["type"] == "hello"
+        assert (await next_frame(other))["type"] == "hello"
+        [info] = [t for t in list_tokens(relay.db) if t.workspace_id == "ws_alpha"]
+        assert info.last_used_at is not None
+        assert revoke_token(relay.db, info.id)  # as the CLI does: another connection to the file
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(10):
+                while True:
+                    await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.reason == "token_revoked"
+        await post_many(relay, 1, "ws_bravo")
+        assert "event" in await next_frame(other)  # the other workspace's token is untouched
+    with pytest.raises(InvalidStatus):
+        async with connect(relay.stream_url, additional_headers=bearer(doomed)):
+            pass
+    assert (
+        'talkya_relay_stream_refused_total{reason="token_revoked"} 1'
+        in (await relay.http.get(f"{relay.base}/metrics")).text
+    )
