@@ -1,26 +1,50 @@
-"""Launching the console: resolve where the API and relay are, then run the Textual app and
-the embedded servers (if any) in one event loop, so quitting stops them cleanly."""
+"""Launching the console: resolve where the API and relay are, launch the embedded demo (if that is
+where) before Textual even loads, then run the app; quitting stops the demo.
+
+Nothing heavy is imported at module level: `run_console` spawns the demo's process first, so the
+sandbox loads on the other core while this process imports Textual and paints."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from talkya_console.config import Config, ConfigError, load_config
-from talkya_console.runtime import EmbeddedRuntime, RemoteRuntime, resolve_runtime
-from talkya_console.tui.app import TalkyaConsole
-from talkya_console.tui.messages import LiveStatus
+from talkya_console.runtime import resolve_runtime
 
 if TYPE_CHECKING:  # the client and relay stacks load after the first frame, in the app's workers
     from talkya_console.api import TalkyaClient
     from talkya_console.relay.subscriber import Reset, SubscriberState
+    from talkya_console.tui.app import TalkyaConsole
     from talkya_console.wire import Event
 
 
-def build_app(runtime: EmbeddedRuntime | RemoteRuntime, config: Config) -> TalkyaConsole:
+class Runtime(Protocol):
+    """What the console needs of a runtime (embedded in a child process or this loop, or remote)."""
+
+    api_base: str
+    workspace: str
+    api_key: str
+    relay_url: str | None
+    relay_token: str | None
+
+    @property
+    def has_relay(self) -> bool: ...  # a relay to follow (known before start)
+
+    async def start(self) -> None: ...  # the API answers after this
+
+    async def start_live(self) -> None: ...  # the relay answers after this
+
+    async def stop(self) -> None: ...
+
+
+def build_app(runtime: Runtime, config: Config) -> TalkyaConsole:
     """The console wired to a runtime: a client per session and one relay subscriber."""
+    from talkya_console.tui.app import TalkyaConsole
+    from talkya_console.tui.messages import LiveStatus
+
     app: TalkyaConsole
 
     def client_factory() -> TalkyaClient:
@@ -40,19 +64,19 @@ def build_app(runtime: EmbeddedRuntime | RemoteRuntime, config: Config) -> Talky
         )
         return subscriber.__aiter__()
 
-    has_relay = isinstance(runtime, EmbeddedRuntime) or bool(runtime.relay_url and runtime.relay_token)
     app = TalkyaConsole(
         client_factory=client_factory,
-        subscribe=subscribe if has_relay else None,
+        subscribe=subscribe if runtime.has_relay else None,
         workspace=runtime.workspace,
         keymap=dict(config.keymap),
         theme=config.theme,
         start=runtime.start,
+        start_live=runtime.start_live,
     )
     return app
 
 
-async def _run(runtime: EmbeddedRuntime | RemoteRuntime, config: Config) -> None:
+async def _run(runtime: Runtime, config: Config) -> None:
     try:
         await build_app(runtime, config).run_async()
     finally:
@@ -67,5 +91,10 @@ def run_console(profile: str | None) -> int:
     except ConfigError as err:
         print(f"talkya-console: {err}", file=sys.stderr)
         return 2
-    asyncio.run(_run(runtime, config))
+    runtime.launch()
+    try:
+        asyncio.run(_run(runtime, config))
+    finally:
+        # Covers a failure before the app ran (stop is idempotent).
+        asyncio.run(runtime.stop())
     return 0

@@ -1,4 +1,5 @@
-"""Where the console's API and relay are: embedded on loopback (the default), or remote from a profile."""
+"""Where the console's API and relay are: the embedded demo in a child process (the default), or a
+remote Talkya from a profile. Light on purpose: this loads before the console's first frame."""
 
 from __future__ import annotations
 
@@ -6,123 +7,48 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
-from collections.abc import Generator, Mapping
+import subprocess
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import uvicorn
-
-from talkya_console.config import (
-    ConfigError,
-    data_dir,
-    load_config,
-    resolve_profile,
-    resolve_secret,
-    write_private,
-)
+from talkya_console.config import ConfigError, data_dir, load_config, resolve_profile, resolve_secret
 
 DEMO_WORKSPACE = "ws_truebliss"
 DEMO_API_KEY = "tk_test_truebliss"  # the sandbox's well-known demo key, reachable on loopback only
 ENDPOINT_DESCRIPTION = "embedded relay"
 STATE_FILE = "embedded.json"
 LOCK_FILE = "embedded.lock"
+LOG_FILE = "embedded.log"
+LOG_ROTATE_BYTES = 5 * 1024 * 1024
 DEFAULT_BASE_URL = "https://api.talkya.ai"
 
 
-class _EmbeddedServer(uvicorn.Server):
-    """A uvicorn server that leaves signals to the host app and tells when its startup is over."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.startup_done = asyncio.Event()
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        """No signal handlers: the console (Textual) owns Ctrl+C and SIGTERM."""
-        yield
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        """uvicorn's startup, then a flag that `started` now holds its final value."""
-        try:
-            await super().startup(sockets=sockets)
-        finally:
-            self.startup_done.set()
+class StartError(RuntimeError):
+    """The embedded demo could not start; the message is fit for the header (no paths, no data)."""
 
 
-def _listen() -> socket.socket:
-    """A loopback socket on a free port, already listening (connections queue until uvicorn serves)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
-async def _serve(app: Any, sock: socket.socket, **options: Any) -> tuple[_EmbeddedServer, asyncio.Task[None]]:
-    """Serve `app` on `sock` in this loop; return once its lifespan has started."""
-    config = uvicorn.Config(
-        app, log_config=None, log_level="warning", lifespan="on", timeout_graceful_shutdown=2, **options
-    )
-    server = _EmbeddedServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    waiter = asyncio.create_task(server.startup_done.wait())
-    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    waiter.cancel()
-    if not server.started:
-        server.should_exit = True
-        await asyncio.gather(task, return_exceptions=True)
-        sock.close()
-        raise RuntimeError("an embedded server failed to start (see the log)")
-    return server, task
-
-
-class RuntimeBusy(RuntimeError):
+class RuntimeBusy(StartError):
     """Another process runs the embedded demo from the same data dir (it owns the webhook endpoint)."""
 
 
-def _lock(path: Path) -> IO[str]:
-    """An exclusive, non-blocking lock on `path` held while the file stays open (POSIX; none elsewhere)."""
-    handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - held open for the runtime's life
-    try:
-        import fcntl
-    except ImportError:
-        return handle
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise RuntimeBusy(f"another console is running the embedded demo from {path.parent}") from None
-    return handle
+_CHILD = """import sys
+if sys.stdin.readline().strip() == "go":
+    from talkya_console.embedded import main
+    sys.exit(main(sys.argv[1:]))
+"""
 
 
-def _read_state(path: Path) -> dict[str, str]:
-    """embedded.json, or {} when missing or unreadable."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+class EmbeddedProcess:
+    """The embedded demo (sandbox, simulator, relay) in a child process on loopback.
 
-
-def _ensure_token(db_path: Path, workspace: str, token: str | None) -> str:
-    """The stored relay token if the relay's database still knows it, else a newly issued one."""
-    from talkya_console.relay.log import EventLog
-    from talkya_console.relay.tokens import issue_token, token_workspace
-
-    log = EventLog(db_path)
-    try:
-        if token and token_workspace(log, token) == workspace:
-            return token
-        return issue_token(log, workspace)
-    finally:
-        log.close()
-
-
-class EmbeddedRuntime:
-    """The sandbox (demo clinic) and the relay, served on loopback ports inside the current asyncio loop."""
+    `launch()` spawns it early (the interpreter starts while the console imports Textual) but holds
+    it; `start()`, which the console calls once its first frame is painted, lets it load the
+    sandbox on the other core and returns when the API answers; `start_live()` returns when the
+    relay does, and the console loads its panes in between. `stop()` closes the child's stdin (it
+    shuts down cleanly on EOF, and so also when the console dies) and waits for it."""
 
     def __init__(
         self, data_dir: Path | str, *, rate: float = 1.0, simulate: bool = True, patients: int | None = None
@@ -136,113 +62,118 @@ class EmbeddedRuntime:
         self.api_base = ""
         self.relay_url = ""
         self.relay_token = ""
-        self.endpoint_id = ""
-        self._servers: list[tuple[_EmbeddedServer, asyncio.Task[None]]] = []
-        self._lock: IO[str] | None = None
+        self._proc: subprocess.Popen[str] | None = None
 
     @property
-    def running(self) -> bool:
-        """Both servers are up."""
-        return len(self._servers) == 2
+    def has_relay(self) -> bool:
+        return True
 
-    async def __aenter__(self) -> EmbeddedRuntime:
-        await self.start()
-        return self
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / LOG_FILE
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    async def start(self) -> None:
-        """Start the sandbox, wire its webhooks to the relay, start the relay; seeding runs off the loop."""
-        if self._lock is not None:
+    def launch(self) -> None:
+        """Spawn the child (idempotent); its output is read by `start`."""
+        if self._proc is not None:
             return
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._lock = _lock(self.data_dir / LOCK_FILE)
+        log = self._open_log()
+        # The interpreter starts now; the imports wait for "go" (see embedded.main).
+        argv = [sys.executable, "-c", _CHILD, str(self.data_dir), "--rate", str(self.rate)]
+        if not self.simulate:
+            argv.append("--no-simulate")
+        if self.patients is not None:
+            argv += ["--patients", str(self.patients)]
         try:
-            await self._start()
+            self._proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                encoding="utf-8",
+                # Its own session: Ctrl+C or a hangup in the terminal is the console's to handle.
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+
+    def _open_log(self) -> IO[str]:
+        path = self.log_path
+        with contextlib.suppress(OSError):
+            if path.stat().st_size > LOG_ROTATE_BYTES:
+                path.replace(path.with_name(LOG_FILE + ".1"))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.chmod(path, 0o600)
+        return os.fdopen(fd, "a", encoding="utf-8")
+
+    async def _expect(self, key: str) -> dict[str, Any]:
+        """The child's next report, which must be `key`; a StartError if it failed or exited."""
+        assert self._proc is not None and self._proc.stdout is not None
+        line = await asyncio.to_thread(self._proc.stdout.readline)
+        try:
+            report = json.loads(line) if line else {}
+        except ValueError:
+            report = {}
+        if key in report and isinstance(report[key], dict):
+            return report[key]
+        if "error" in report:
+            error = str(report["error"])
+            raise RuntimeBusy(error) if report.get("busy") else StartError(error)
+        raise StartError(f"the embedded demo exited during startup (its log: {LOG_FILE} in the data dir)")
+
+    async def start(self) -> None:
+        """Launch if needed and wait until the sandbox's API answers."""
+        if self.api_base:
+            return
+        self.launch()
+        try:
+            assert self._proc is not None and self._proc.stdin is not None
+            with contextlib.suppress(BrokenPipeError):  # it died already: _expect says so
+                self._proc.stdin.write("go\n")
+                self._proc.stdin.flush()
+            self.api_base = (await self._expect("api"))["api_base"]
         except BaseException:
             await self.stop()
             raise
 
-    async def _start(self) -> None:
-        """The steps of `start`, in order; `start` cleans up if one fails."""
-        from talkya_console.relay.app import UVICORN_OPTIONS, create_relay_app
-
-        state_path = self.data_dir / STATE_FILE
-        state = _read_state(state_path)
-        app = await asyncio.to_thread(self._sandbox_app)
-        api_sock = _listen()
-        self.api_base = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
-        self._servers.append(await _serve(app, api_sock))
-        # The relay's port is reserved before its app exists: the endpoint points there at once,
-        # and the relay is built with the secret the endpoint answers with.
-        relay_sock = _listen()
-        relay_port = relay_sock.getsockname()[1]
+    async def start_live(self) -> None:
+        """Wait until the relay is up and wired to the sandbox's webhooks."""
+        if self.relay_url:
+            return
+        await self.start()
         try:
-            secret = await self._ensure_endpoint(f"http://127.0.0.1:{relay_port}/webhooks/{self.workspace}", state)
-            relay_db = self.data_dir / "relay.db"
-            self.relay_token = await asyncio.to_thread(
-                _ensure_token, relay_db, self.workspace, state.get("relay_token")
-            )
-            # The relay token is kept in plaintext here: it is a local demo credential for a relay
-            # that listens on loopback only, and the file is owner-only (0600).
-            state = {"webhook_secret": secret, "endpoint_id": self.endpoint_id, "relay_token": self.relay_token}
-            write_private(state_path, json.dumps(state, indent=2) + "\n")
-            relay_app = create_relay_app(relay_db, {self.workspace: [secret]})
-            self._servers.append(await _serve(relay_app, relay_sock, **UVICORN_OPTIONS))
+            live = await self._expect("live")
         except BaseException:
-            relay_sock.close()
+            await self.stop()
             raise
-        self.relay_url = f"ws://127.0.0.1:{relay_port}/v1/stream"
+        self.relay_token = live["relay_token"]
+        self.relay_url = live["relay_url"]
 
-    def _sandbox_app(self) -> Any:
-        """The sandbox app with the demo seed (slow the first time, so run in a thread)."""
-        from talkya_console.sandbox.app import create_app
-        from talkya_console.sandbox.dispatcher import dispatcher_hook
-        from talkya_console.sandbox.reminders import reminders_hook
-        from talkya_console.sandbox.simulator import simulator_hook
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Ask the child to stop (EOF on its stdin), then terminate or kill it if it lingers."""
+        proc, self._proc = self._proc, None
+        self.api_base = self.relay_url = ""
+        if proc is None:
+            return
+        with contextlib.suppress(OSError):
+            if proc.stdin is not None:
+                proc.stdin.close()
+        for action in (None, proc.terminate, proc.kill):
+            if action is not None:
+                with contextlib.suppress(OSError):
+                    action()
+            try:
+                await asyncio.to_thread(proc.wait, timeout)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        if proc.stdout is not None:
+            proc.stdout.close()
 
-        hooks: list[Any] = [dispatcher_hook, reminders_hook]
-        if self.simulate:
-            hooks.append(simulator_hook(rate=self.rate, workspace=self.workspace))
-        return create_app(self.data_dir / "sandbox.db", seed="demo", patients=self.patients, on_startup=hooks)
-
-    async def _ensure_endpoint(self, url: str, state: Mapping[str, str]) -> str:
-        """One endpoint described "embedded relay", pointed at `url`; returns its current secret."""
-        from talkya_console.api import TalkyaClient
-
-        async with TalkyaClient(self.api_base, self.workspace, api_key=self.api_key) as client:
-            endpoints = client.webhook_endpoints
-            found = None
-            async for endpoint in endpoints.list():
-                if endpoint.url == url or endpoint.description == ENDPOINT_DESCRIPTION:
-                    found = endpoint
-                    break
-            if found is None:
-                created = await endpoints.create({"url": url, "events": ["*"], "description": ENDPOINT_DESCRIPTION})
-                self.endpoint_id = created.id
-                assert created.secret is not None, "the sandbox shows a new endpoint's secret"
-                return created.secret
-            self.endpoint_id = found.id
-            if found.url != url or found.status != "enabled":
-                await endpoints.update(found.id, {"url": url, "status": "enabled"})
-            secret = state.get("webhook_secret")
-            if secret and state.get("endpoint_id") == found.id:
-                return secret
-            # The secret was lost (or belongs to another endpoint): only a rotation shows a new one.
-            rotated = await endpoints.rotate_secret(found.id, expires_in=0)
-            assert rotated.secret is not None, "the sandbox shows a rotated secret"
-            return rotated.secret
-
-    async def stop(self) -> None:
-        """Shut both servers down (sandbox first, so no delivery is cut mid-way) and wait for them."""
-        servers, self._servers = self._servers, []
-        for server, task in servers:
-            server.should_exit = True
-            await asyncio.gather(task, return_exceptions=True)
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
+    @property
+    def returncode(self) -> int | None:
+        return None if self._proc is None else self._proc.poll()
 
 
 @dataclass
@@ -268,6 +199,16 @@ class RemoteRuntime:
     async def start(self) -> None:
         """Nothing to start."""
 
+    @property
+    def has_relay(self) -> bool:
+        return bool(self.relay_url and self.relay_token)
+
+    async def start_live(self) -> None:
+        """Nothing to start."""
+
+    def launch(self) -> None:
+        """Nothing to launch."""
+
     async def stop(self) -> None:
         """Nothing to stop."""
 
@@ -284,10 +225,10 @@ class RemoteRuntime:
         return cls(resolved.base_url or DEFAULT_BASE_URL, resolved.workspace, api_key, resolved.relay_url, relay_token)
 
 
-def resolve_runtime(profile: str | None, env: Mapping[str, str] | None = None) -> EmbeddedRuntime | RemoteRuntime:
+def resolve_runtime(profile: str | None, env: Mapping[str, str] | None = None) -> EmbeddedProcess | RemoteRuntime:
     """A profile (or TALKYA_PROFILE) or TALKYA_API_KEY means remote; no credentials means the embedded demo."""
     env = os.environ if env is None else env
     profile = profile or env.get("TALKYA_PROFILE") or None
     if profile is None and not env.get("TALKYA_API_KEY"):
-        return EmbeddedRuntime(data_dir() / "embedded")
+        return EmbeddedProcess(data_dir() / "embedded")
     return RemoteRuntime.from_profile(profile, env)

@@ -18,7 +18,7 @@ from talkya_console.config import (
     resolve_profile,
     save_config,
 )
-from talkya_console.runtime import EmbeddedRuntime, RemoteRuntime, resolve_runtime
+from talkya_console.runtime import EmbeddedProcess, RemoteRuntime, resolve_runtime
 
 PROFILES = """
 theme = "nord"
@@ -113,7 +113,7 @@ def test_resolve_runtime(home: Path) -> None:
     home.parent.mkdir(parents=True)
     home.write_text(PROFILES)
     embedded = resolve_runtime(None, {})
-    assert isinstance(embedded, EmbeddedRuntime)
+    assert isinstance(embedded, EmbeddedProcess)
     assert (embedded.workspace, embedded.api_key) == ("ws_truebliss", "tk_test_truebliss")
     remote = resolve_runtime("clinic", {"TALKYA_API_KEY": "tk_live_x", "TALKYA_RELAY_TOKEN": "rt_x"})
     assert remote == RemoteRuntime(

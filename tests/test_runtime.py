@@ -11,8 +11,9 @@ import pytest
 from sandbox_helpers import patient_body
 
 from talkya_console.api import TalkyaClient
+from talkya_console.embedded import EmbeddedRuntime
 from talkya_console.relay.subscriber import RelaySubscriber
-from talkya_console.runtime import EmbeddedRuntime, RuntimeBusy
+from talkya_console.runtime import RuntimeBusy
 from talkya_console.wire.events import Event
 
 
@@ -82,6 +83,7 @@ async def test_a_lost_state_file_rotates_the_secret_and_issues_a_token(tmp_path:
 async def test_one_runtime_per_data_dir_and_stop_with_a_subscriber_connected(tmp_path: Path) -> None:
     rt = EmbeddedRuntime(tmp_path, simulate=False, patients=10)
     await rt.start()
+    await rt.start_live()
     connected = asyncio.Event()
     subscriber = RelaySubscriber(
         rt.relay_url, rt.relay_token, on_state_change=lambda state: state.status == "connected" and connected.set()
@@ -100,3 +102,41 @@ async def test_one_runtime_per_data_dir_and_stop_with_a_subscriber_connected(tmp
     await rt.stop()  # a second stop is harmless
     async with EmbeddedRuntime(tmp_path, simulate=False) as again:
         assert again.running
+
+
+async def test_the_embedded_process_serves_streams_and_stops_cleanly_on_eof(tmp_path: Path) -> None:
+    """The console's default: the demo in a child process, API first, then the relay."""
+    import httpx
+
+    from talkya_console.runtime import EmbeddedProcess
+
+    rt = EmbeddedProcess(tmp_path, simulate=False, patients=10)
+    rt.launch()
+    try:
+        await asyncio.wait_for(rt.start(), 60)
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(f"{rt.api_base}/healthz")).status_code == 200
+        assert not rt.relay_url
+        await asyncio.wait_for(rt.start_live(), 60)
+        await _created_patient_arrives(rt)  # type: ignore[arg-type]
+        with pytest.raises(RuntimeBusy, match="another console"):
+            await asyncio.wait_for(EmbeddedProcess(tmp_path, simulate=False).start(), 60)
+        assert _mode(rt.log_path) == 0o600
+        proc = rt._proc
+        assert proc is not None
+    finally:
+        await rt.stop()
+    assert proc.returncode == 0  # it left on the EOF, not on a signal
+    assert (rt.api_base, rt.relay_url) == ("", "")
+    await rt.stop()  # a second stop is harmless
+
+
+async def test_the_embedded_process_reports_a_failed_start(tmp_path: Path) -> None:
+    from talkya_console.runtime import EmbeddedProcess, StartError
+
+    (tmp_path / "sandbox.db").mkdir()  # the sandbox cannot open its database
+    rt = EmbeddedProcess(tmp_path, simulate=False)
+    with pytest.raises(StartError, match="the embedded demo failed to start"):
+        await asyncio.wait_for(rt.start(), 60)
+    assert rt.returncode is None and not rt.api_base  # stopped and forgotten
+    assert "Traceback" in rt.log_path.read_text()  # the details are in the owner-only log

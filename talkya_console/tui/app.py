@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +44,22 @@ def styles_path() -> Path:
     return packaged if packaged.exists() else Path(talkya_console.__file__).parent.parent / "styles" / "app.tcss"
 
 
+def preload_client_stack() -> None:
+    """Import what the first API call and the relay subscriber need (run in a thread after the first frame)."""
+    import talkya_console.api
+    import talkya_console.relay.subscriber  # noqa: F401
+
+
+def start_failure(error: Exception) -> str:
+    """What the header says when the runtime could not start: the runtime's own words when it has
+    them (they are written for this), else the kind of failure, never a traceback."""
+    from talkya_console.runtime import StartError
+
+    if isinstance(error, StartError):
+        return f"start failed: {error}"
+    return f"start failed: {type(error).__name__}"
+
+
 def local_now() -> datetime:
     """The wall clock, in the local zone."""
     return datetime.now().astimezone()
@@ -80,6 +98,7 @@ class TalkyaConsole(App[None]):
         keymap: dict[str, str] | None = None,
         theme: str | None = None,
         start: Callable[[], Awaitable[None]] | None = None,
+        start_live: Callable[[], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] = local_now,
     ) -> None:
         super().__init__()
@@ -87,8 +106,11 @@ class TalkyaConsole(App[None]):
         self.subscribe = subscribe
         self.workspace = workspace
         self.start = start
+        self.start_live = start_live
         self.clock = clock
         self.client: TalkyaClient | None = None
+        # Set once boot has run (whether the runtime started or not): tests and scripts await it.
+        self.booted = asyncio.Event()
         self.keymap = dict(keymap or {})
         if self.keymap:
             self.set_keymap(self.keymap)
@@ -110,16 +132,31 @@ class TalkyaConsole(App[None]):
 
     @work(group="boot", exit_on_error=False)
     async def boot(self) -> None:
-        """Start the runtime (if any), make the client, load the panes, and follow the relay."""
+        """Start the runtime (if any), make the client, load the panes, and follow the relay.
+
+        The panes load as soon as the API answers; the relay may still be starting."""
+        try:
+            await self._boot()
+        finally:
+            self.booted.set()
+
+    async def _boot(self) -> None:
         header = self.query_one(ConsoleHeader)
+        # The client stack takes about half a second to import: do it while the runtime starts.
+        preload = None
+        if "talkya_console.api" not in sys.modules:
+            preload = asyncio.create_task(asyncio.to_thread(preload_client_stack))
         if self.start is not None:
             header.set_who("starting…")
             try:
                 await self.start()
             except Exception as error:  # any start failure is shown, not raised
-                header.set_who(f"start failed: {type(error).__name__}")
+                header.set_who(start_failure(error))
+                self.post_message(LiveStatus("offline", offline_since=self.clock()))
                 return
-        from talkya_console.api import NotFound  # after the first frame: the client stack is heavy
+        if preload is not None:
+            await preload
+        from talkya_console.api import NotFound
 
         self.client = self.client_factory()
         self.post_message(ClientReady())
@@ -145,10 +182,16 @@ class TalkyaConsole(App[None]):
         from talkya_console.relay.subscriber import Reset
 
         try:
+            if self.start_live is not None:
+                await self.start_live()
             async for item in subscribe(None, None):
                 self.post_message(LiveReset() if isinstance(item, Reset) else LiveEvent(item))
-        except Exception:  # the indicator says so; the desk keeps what it shows
+        except Exception as error:  # the indicator says so; the desk keeps what it shows
             self.post_message(LiveStatus("offline", offline_since=self.clock()))
+            from talkya_console.runtime import StartError
+
+            if isinstance(error, StartError):
+                self.notify(f"Live updates are off: {error}", severity="warning", timeout=10)
 
     @on(LiveEvent)
     def live_event(self, message: LiveEvent) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from talkya_console.api import TalkyaClient
 from talkya_console.relay.subscriber import Reset
@@ -65,14 +66,25 @@ def quiet_console(sandbox: object) -> TalkyaConsole:
     )
 
 
+def _measuring(table: DataTable[object]) -> bool:
+    """Whether a table still owes its column widths (it measures new rows when idle, which a table
+    under a pushed screen never gets to be: a snapshot would then show label-width columns)."""
+    return bool(table._require_update_dimensions or table._updated_cells)
+
+
 async def settle(pilot: Pilot[None]) -> None:
-    """Wait until every worker but the relay follower is done and the screen has caught up."""
+    """Wait until the app has booted, every worker but the relay follower is done and the screen has caught up."""
+    booted = getattr(pilot.app, "booted", None)
+    if booted is not None:
+        await asyncio.wait_for(booted.wait(), 30)
     for _ in range(50):
         await pilot.pause()
         busy = [worker for worker in pilot.app.workers if worker.group != "live" and not worker.is_finished]
-        if not busy:
+        if not busy and not any(_measuring(table) for table in pilot.app.query(DataTable)):
             await pilot.pause()
             return
+        if not busy:
+            continue
         await pilot.app.workers.wait_for_complete(busy)
     raise AssertionError("workers kept running")
 

@@ -65,6 +65,59 @@ async def test_start_is_awaited_before_the_client_is_made(sandbox: object) -> No
         assert app.query_one("#patients-table", DataTable).row_count > 0
 
 
+async def test_panes_load_while_the_relay_is_still_starting(sandbox: object) -> None:
+    import asyncio
+
+    relay_up = asyncio.Event()
+    subscribed: list[int | None] = []
+
+    async def start_live() -> None:
+        await relay_up.wait()
+
+    async def subscribe(since, epoch):  # type: ignore[no-untyped-def]
+        subscribed.append(since)
+        await asyncio.Event().wait()
+        yield
+
+    app = TalkyaConsole(
+        client_factory=client_factory_for(sandbox),
+        subscribe=subscribe,
+        workspace="ws_truebliss",
+        start_live=start_live,
+        clock=fixed_clock,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.query_one("#calls-table", DataTable).row_count > 0
+        assert subscribed == []
+        relay_up.set()
+        for _ in range(20):
+            await pilot.pause()
+            if subscribed:
+                break
+        assert subscribed == [None]
+
+
+async def test_a_failed_start_is_said_in_the_header(sandbox: object) -> None:
+    from talkya_console.runtime import RuntimeBusy
+
+    async def start() -> None:
+        raise RuntimeBusy("another console is running the embedded demo")
+
+    app = TalkyaConsole(
+        client_factory=client_factory_for(sandbox),
+        subscribe=None,
+        workspace="ws_truebliss",
+        start=start,
+        clock=fixed_clock,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "start failed: another console is running" in str(app.query_one("#who", Static).render())
+        assert "offline" in str(app.query_one("#live", Static).render())
+        assert app.client is None
+
+
 async def test_question_mark_lists_every_binding(console: TalkyaConsole) -> None:
     async with console.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 
 from talkya_console.config import Config
 from talkya_console.console import build_app
-from talkya_console.runtime import EmbeddedRuntime
+from talkya_console.embedded import EmbeddedRuntime
 from talkya_console.tui.messages import LiveEvent, LiveStatus
 from talkya_console.tui.widgets.calls import CallsPane
 from tests.tui.conftest import until
