@@ -24,11 +24,10 @@ import uvicorn
 
 from talkya_console.config import write_private
 from talkya_console.runtime import (
-    DEMO_API_KEY,
-    DEMO_WORKSPACE,
     ENDPOINT_DESCRIPTION,
     LOCK_FILE,
     STATE_FILE,
+    EmbeddedDemo,
     RuntimeBusy,
     StartError,
 )
@@ -120,28 +119,16 @@ def _ensure_token(db_path: Path, workspace: str, token: str | None) -> str:
         log.close()
 
 
-class EmbeddedRuntime:
+class EmbeddedRuntime(EmbeddedDemo):
     """The sandbox (demo clinic) and the relay, served on loopback ports inside the current asyncio loop."""
 
     def __init__(
         self, data_dir: Path | str, *, rate: float = 1.0, simulate: bool = True, patients: int | None = None
     ) -> None:
-        self.data_dir = Path(data_dir)
-        self.rate = rate
-        self.simulate = simulate
-        self.patients = patients
-        self.workspace = DEMO_WORKSPACE
-        self.api_key = DEMO_API_KEY
-        self.api_base = ""
-        self.relay_url = ""
-        self.relay_token = ""
+        super().__init__(data_dir, rate=rate, simulate=simulate, patients=patients)
         self.endpoint_id = ""
         self._servers: list[tuple[_EmbeddedServer, asyncio.Task[None]]] = []
         self._lock: IO[str] | None = None
-
-    @property
-    def has_relay(self) -> bool:
-        return True
 
     @property
     def running(self) -> bool:

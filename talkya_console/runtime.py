@@ -41,14 +41,8 @@ if sys.stdin.readline().strip() == "go":
 """
 
 
-class EmbeddedProcess:
-    """The embedded demo (sandbox, simulator, relay) in a child process on loopback.
-
-    `launch()` spawns it early (the interpreter starts while the console imports Textual) but holds
-    it; `start()`, which the console calls once its first frame is painted, lets it load the
-    sandbox on the other core and returns when the API answers; `start_live()` returns when the
-    relay does, and the console loads its panes in between. `stop()` closes the child's stdin (it
-    shuts down cleanly on EOF, and so also when the console dies) and waits for it."""
+class EmbeddedDemo:
+    """What both ways of running the embedded demo share: its options, and where it answers once started."""
 
     def __init__(
         self, data_dir: Path | str, *, rate: float = 1.0, simulate: bool = True, patients: int | None = None
@@ -62,11 +56,26 @@ class EmbeddedProcess:
         self.api_base = ""
         self.relay_url = ""
         self.relay_token = ""
-        self._proc: subprocess.Popen[str] | None = None
 
     @property
     def has_relay(self) -> bool:
         return True
+
+
+class EmbeddedProcess(EmbeddedDemo):
+    """The embedded demo (sandbox, simulator, relay) in a child process on loopback.
+
+    `launch()` spawns it early (the interpreter starts while the console imports Textual) but holds
+    it; `start()`, which the console calls once its first frame is painted, lets it load the
+    sandbox on the other core and returns when the API answers; `start_live()` returns when the
+    relay does, and the console loads its panes in between. `stop()` closes the child's stdin (it
+    shuts down cleanly on EOF, and so also when the console dies) and waits for it."""
+
+    def __init__(
+        self, data_dir: Path | str, *, rate: float = 1.0, simulate: bool = True, patients: int | None = None
+    ) -> None:
+        super().__init__(data_dir, rate=rate, simulate=simulate, patients=patients)
+        self._proc: subprocess.Popen[str] | None = None
 
     @property
     def log_path(self) -> Path:
