@@ -91,10 +91,7 @@ def run_console(profile: str | None) -> int:
     except ConfigError as err:
         print(f"talkya-console: {err}", file=sys.stderr)
         return 2
+    # The embedded demo's child also leaves on its own when this process exits (its stdin closes).
     runtime.launch()
-    try:
-        asyncio.run(_run(runtime, config))
-    finally:
-        # Covers a failure before the app ran (stop is idempotent).
-        asyncio.run(runtime.stop())
+    asyncio.run(_run(runtime, config))
     return 0

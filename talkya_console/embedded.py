@@ -1,8 +1,8 @@
 """The embedded demo: the sandbox and the relay served on loopback inside one asyncio loop.
 
-`EmbeddedRuntime` runs them in the caller's loop (tests do). The console runs this module as a
-child process (`python -m talkya_console.embedded DATA_DIR`, see `runtime.EmbeddedProcess`), so the
-sandbox loads on the other core while the console paints its first frame."""
+`EmbeddedRuntime` runs them in the caller's loop (tests do). The console runs `main` in a child
+process (see `runtime.EmbeddedProcess`, which releases it once the first frame is painted), so the
+sandbox loads on the other core and never in the console's event loop."""
 
 from __future__ import annotations
 
@@ -245,7 +245,8 @@ class EmbeddedRuntime(EmbeddedDemo):
             self._lock = None
 
 
-# The child process: `python -m talkya_console.embedded DATA_DIR [--rate R] [--no-simulate] [--patients N]`.
+# The child process: `main(["DATA_DIR", "--rate", R, "--no-simulate", "--patients", N])`, or the same
+# arguments to `python -m talkya_console.embedded` by hand.
 # It speaks JSON lines on stdout: {"api": {...}} once the API answers, {"live": {...}} once the relay
 # does, or {"error": "...", "busy": bool}. It stops when its stdin closes (the console quit or died)
 # or on SIGTERM. Its logs go to stderr, which the console points at an owner-only file.

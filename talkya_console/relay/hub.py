@@ -77,9 +77,6 @@ class Hub:
                 if sub.last_active <= cutoff:
                     self._offer(sub, -1, PING)
 
-    def subscriptions(self) -> list[Subscription]:
-        return [sub for subs in self._subs.values() for sub in subs]
-
     def counts(self) -> Iterator[tuple[str, int]]:
         return ((ws, len(subs)) for ws, subs in sorted(self._subs.items()))
 
