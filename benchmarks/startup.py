@@ -11,8 +11,9 @@ A last set points the console at a sandbox that is already running (as a remote 
 to separate the console's own time from the embedded demo's server start.
 The package is byte-compiled first, as pip does on install (this machine sets
 PYTHONDONTWRITEBYTECODE, which would otherwise make every launch compile from source).
-The screen is read with `tmux capture-pane`, polled every 10 ms (a separate process: there is
-nothing to await).
+The screen is read with `capture-pane` every 10 ms through one tmux control-mode client (a
+separate process: there is nothing to await). A new `tmux capture-pane` process per poll would
+cost the machine a third of a core, taken from what is being measured.
 """
 
 from __future__ import annotations
@@ -35,15 +36,62 @@ from benchmarks._harness import sandbox_process  # noqa: E402
 FRAME_MARK = "1 Live calls"
 DATA_MARKS = ("✓ done", "in progress", "ringing")
 SESSION = "talkya-startup-bench"
+POLLER = "talkya-startup-poller"
 
 
-def _screen() -> str:
-    result = subprocess.run(["tmux", "capture-pane", "-p", "-t", SESSION], capture_output=True, text=True)
-    return result.stdout
+class Screen:
+    """Reads a tmux pane through one long-lived control-mode client (`tmux -C`): no process per read."""
+
+    def __init__(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", POLLER], capture_output=True)
+        self._client = subprocess.Popen(
+            ["tmux", "-C", "new-session", "-s", POLLER, "sleep 3600"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        self._block()  # the reply to new-session
+
+    def _block(self) -> str:
+        """The output of the next command reply (control mode frames it in %begin ... %end)."""
+        assert self._client.stdout is not None
+        lines: list[str] = []
+        for line in self._client.stdout:
+            if line.startswith("%begin"):
+                lines = []
+            elif line.startswith(("%end", "%error")):
+                return "".join(lines)
+            else:
+                lines.append(line)
+        raise RuntimeError("the tmux control client exited")
+
+    def capture(self, target: str) -> str:
+        assert self._client.stdin is not None
+        self._client.stdin.write(f"capture-pane -p -t {target}\n")
+        self._client.stdin.flush()
+        return self._block()
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", POLLER], capture_output=True)
+        self._client.wait(timeout=5)
+
+
+def _wait_gone(data_home: str | None, limit: float = 15.0) -> None:
+    """Wait until the embedded demo of the console just closed has exited (it stops on its own once
+    its console is gone), so its shutdown does not share the machine with the next launch."""
+    if not data_home:
+        return
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if subprocess.run(["pgrep", "-f", data_home], capture_output=True).returncode != 0:
+            return
+        time.sleep(0.05)
+    print(f"warning: processes using {data_home} still running after {limit:.0f} s", file=sys.stderr)
 
 
 def measure(
-    command: list[str], env: dict[str, str], want_data: bool, limit: float = 60.0
+    screen: Screen, command: list[str], env: dict[str, str], want_data: bool, limit: float = 60.0
 ) -> tuple[float, float | None]:
     """Seconds to the first frame and (if asked) to the first data, from launching `command`."""
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
@@ -56,16 +104,17 @@ def measure(
     data: float | None = None
     try:
         while time.perf_counter() - started < limit:
-            screen = _screen()
+            text = screen.capture(SESSION)
             now = time.perf_counter() - started
-            if frame is None and FRAME_MARK in screen:
+            if frame is None and FRAME_MARK in text:
                 frame = now
-            if frame is not None and (not want_data or any(mark in screen for mark in DATA_MARKS)):
+            if frame is not None and (not want_data or any(mark in text for mark in DATA_MARKS)):
                 data = now if want_data else None
                 break
             time.sleep(0.01)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+        _wait_gone(env.get("XDG_DATA_HOME"))
     if frame is None:
         raise RuntimeError(f"no first frame within {limit} s: {' '.join(command)}")
     return frame, data
@@ -81,13 +130,24 @@ def main() -> None:
     console = [str(Path(python).with_name("talkya-console"))]
     bare = [python, str(ROOT / "benchmarks" / "_bare_desk.py")]
     subprocess.run([python, "-m", "compileall", "-q", str(ROOT / "talkya_console")], check=True)
-    bare_frames = [measure(bare, {}, want_data=False)[0] for _ in range(args.runs)]
+    screen = Screen()
+    try:
+        bare_frames, results = _run(screen, args.runs, console, bare)
+    finally:
+        screen.close()
+    _report(bare_frames, results, args.runs)
+
+
+def _run(
+    screen: Screen, runs: int, console: list[str], bare: list[str]
+) -> tuple[list[float], dict[str, list[tuple[float, float | None]]]]:
+    bare_frames = [measure(screen, bare, {}, want_data=False)[0] for _ in range(runs)]
     results: dict[str, list[tuple[float, float | None]]] = {"cold": [], "warm": [], "remote": []}
-    for _ in range(args.runs):
+    for _ in range(runs):
         with tempfile.TemporaryDirectory() as data_home:
             env = {"XDG_DATA_HOME": data_home, "XDG_CONFIG_HOME": data_home, "PATH": os.environ.get("PATH", "")}
-            results["cold"].append(measure(console, env, want_data=True))
-            results["warm"].append(measure(console, env, want_data=True))
+            results["cold"].append(measure(screen, console, env, want_data=True))
+            results["warm"].append(measure(screen, console, env, want_data=True))
     with tempfile.TemporaryDirectory() as data_home, sandbox_process(Path(data_home) / "sandbox.db", cpu=1) as base:
         env = {
             "XDG_DATA_HOME": data_home,
@@ -97,12 +157,16 @@ def main() -> None:
             "TALKYA_WORKSPACE": "ws_truebliss",
             "TALKYA_BASE_URL": base,
         }
-        results["remote"] = [measure(console, env, want_data=True) for _ in range(args.runs)]
+        results["remote"] = [measure(screen, console, env, want_data=True) for _ in range(runs)]
+    return bare_frames, results
+
+
+def _report(bare_frames: list[float], results: dict[str, list[tuple[float, float | None]]], runs: int) -> None:
     bare_median = statistics.median(bare_frames)
-    print(f"bare Textual app, first frame: {bare_median * 1000:.0f} ms (median of {args.runs})")
-    for kind, runs in results.items():
-        frame = statistics.median(r[0] for r in runs)
-        data = statistics.median(r[1] or float("nan") for r in runs)
+    print(f"bare Textual app, first frame: {bare_median * 1000:.0f} ms (median of {runs})")
+    for kind, measured in results.items():
+        frame = statistics.median(r[0] for r in measured)
+        data = statistics.median(r[1] or float("nan") for r in measured)
         ratio = frame / bare_median
         print(
             f"talkya-console {kind:6}: first frame {frame * 1000:.0f} ms ({ratio:.2f}x the bare app; budget <= 1.5x), "

@@ -1,8 +1,8 @@
 """The embedded demo: the sandbox and the relay served on loopback inside one asyncio loop.
 
 `EmbeddedRuntime` runs them in the caller's loop (tests do). The console runs `main` in a child
-process (see `runtime.EmbeddedProcess`, which releases it once the first frame is painted), so the
-sandbox loads on the other core and never in the console's event loop."""
+process (see `runtime.EmbeddedProcess`), so the sandbox loads on the other core, never in the
+console's event loop, and at the lowest priority, so it never holds up the console's frames."""
 
 from __future__ import annotations
 
@@ -119,6 +119,12 @@ def _ensure_token(db_path: Path, workspace: str, token: str | None) -> str:
         log.close()
 
 
+def _import_relay_stack() -> None:
+    """What starting the relay imports: the relay app and the API client (to register the endpoint)."""
+    import talkya_console.api
+    import talkya_console.relay.app  # noqa: F401
+
+
 class EmbeddedRuntime(EmbeddedDemo):
     """The sandbox (demo clinic) and the relay, served on loopback ports inside the current asyncio loop."""
 
@@ -169,6 +175,8 @@ class EmbeddedRuntime(EmbeddedDemo):
             raise
 
     async def _start_relay(self) -> None:
+        # Imported off the loop: the sandbox is serving the console's first requests meanwhile.
+        await asyncio.to_thread(_import_relay_stack)
         from talkya_console.relay.app import UVICORN_OPTIONS, create_relay_app
 
         state_path = self.data_dir / STATE_FILE
@@ -187,7 +195,7 @@ class EmbeddedRuntime(EmbeddedDemo):
             # that listens on loopback only, and the file is owner-only (0600).
             state = {"webhook_secret": secret, "endpoint_id": self.endpoint_id, "relay_token": self.relay_token}
             write_private(state_path, json.dumps(state, indent=2) + "\n")
-            relay_app = create_relay_app(relay_db, {self.workspace: [secret]})
+            relay_app = await asyncio.to_thread(create_relay_app, relay_db, {self.workspace: [secret]})
             self._servers.append(await _serve(relay_app, relay_sock, **UVICORN_OPTIONS))
         except BaseException:
             relay_sock.close()
@@ -303,11 +311,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=1.0)
     parser.add_argument("--no-simulate", dest="simulate", action="store_false")
     parser.add_argument("--patients", type=int)
-    parser.add_argument("--nice", type=int, default=10)
+    parser.add_argument("--nice", type=int, default=19, help="niceness to run at (default: the lowest priority)")
     args = parser.parse_args(argv)
-    # The console in front comes first: when both want a core, the demo behind it waits.
+    # The console in front comes first: when both want a core, the demo behind it waits. Set before
+    # any thread starts (threads inherit it) and before the sandbox is imported (most of its start).
     with contextlib.suppress(OSError, AttributeError):
-        os.nice(args.nice)
+        os.nice(max(0, args.nice - os.nice(0)))
     # Only our reports may reach the console through stdout; anything else printed goes to the log.
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

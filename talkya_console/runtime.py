@@ -34,13 +34,6 @@ class RuntimeBusy(StartError):
     """Another process runs the embedded demo from the same data dir (it owns the webhook endpoint)."""
 
 
-_CHILD = """import sys
-if sys.stdin.readline().strip() == "go":
-    from talkya_console.embedded import main
-    sys.exit(main(sys.argv[1:]))
-"""
-
-
 class EmbeddedDemo:
     """What both ways of running the embedded demo share: its options, and where it answers once started."""
 
@@ -65,11 +58,11 @@ class EmbeddedDemo:
 class EmbeddedProcess(EmbeddedDemo):
     """The embedded demo (sandbox, simulator, relay) in a child process on loopback.
 
-    `launch()` spawns it early (the interpreter starts while the console imports Textual) but holds
-    it; `start()`, which the console calls once its first frame is painted, lets it load the
-    sandbox on the other core and returns when the API answers; `start_live()` returns when the
-    relay does, and the console loads its panes in between. `stop()` closes the child's stdin (it
-    shuts down cleanly on EOF, and so also when the console dies) and waits for it."""
+    `launch()` spawns it as the console starts: it loads the sandbox on the other core, at the
+    lowest priority, so the console's first frame comes first. `start()` returns when the API
+    answers and `start_live()` when the relay does; the console loads its panes in between.
+    `stop()` closes the child's stdin (it shuts down cleanly on EOF, and so also when the console
+    dies) and waits for it."""
 
     def __init__(
         self, data_dir: Path | str, *, rate: float = 1.0, simulate: bool = True, patients: int | None = None
@@ -87,8 +80,7 @@ class EmbeddedProcess(EmbeddedDemo):
             return
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log = self._open_log()
-        # The interpreter starts now; the imports wait for "go" (see embedded.main).
-        argv = [sys.executable, "-c", _CHILD, str(self.data_dir), "--rate", str(self.rate)]
+        argv = [sys.executable, "-m", "talkya_console.embedded", str(self.data_dir), "--rate", str(self.rate)]
         if not self.simulate:
             argv.append("--no-simulate")
         if self.patients is not None:
@@ -101,8 +93,10 @@ class EmbeddedProcess(EmbeddedDemo):
                 stderr=log,
                 text=True,
                 encoding="utf-8",
-                # Its own session: Ctrl+C or a hangup in the terminal is the console's to handle.
-                start_new_session=True,
+                # Its own process group, so Ctrl+C in the terminal is the console's to handle. Not
+                # its own session: Linux schedules each session as a group (autogroup), and in a
+                # group of its own the child's lower priority would count for nothing against ours.
+                process_group=0,
             )
         finally:
             log.close()
@@ -137,10 +131,6 @@ class EmbeddedProcess(EmbeddedDemo):
             return
         self.launch()
         try:
-            assert self._proc is not None and self._proc.stdin is not None
-            with contextlib.suppress(BrokenPipeError):  # it died already: _expect says so
-                self._proc.stdin.write("go\n")
-                self._proc.stdin.flush()
             self.api_base = (await self._expect("api"))["api_base"]
         except BaseException:
             await self.stop()
