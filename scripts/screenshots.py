@@ -3,31 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from textual.pilot import Pilot
 
-from talkya_console.api import TalkyaClient
+from talkya_console.pin import PinStore
 from talkya_console.sandbox.app import create_app
+from talkya_console.sandbox.grants import issue_tokens, new_family
+from talkya_console.sandbox.seed.credentials import CONSOLE_CLIENT_ID
+from talkya_console.session import StaffSession
 from talkya_console.tui.app import TalkyaConsole
+from talkya_console.wire.users import ALL_SCOPES
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 DEMO_TODAY = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def console() -> TalkyaConsole:
-    """The console on a fresh demo sandbox, at a fixed time."""
+    """The console on a fresh demo sandbox at a fixed time, signed in as the demo's front desk
+    (Jordan Reyes, with an unlock PIN set) as the embedded demo is."""
     sandbox = create_app(":memory:", seed="demo", patients=60, today=DEMO_TODAY)
-
-    def client() -> TalkyaClient:
-        return TalkyaClient(
-            "http://sandbox", "ws_truebliss", api_key="tk_test_truebliss", transport=httpx.ASGITransport(app=sandbox)
-        )
-
+    sign_in = issue_tokens(
+        sandbox.state.sandbox, "ws_truebliss", " ".join(ALL_SCOPES), CONSOLE_CLIENT_ID, "usr_102", family=new_family()
+    )
+    pins = PinStore(Path(tempfile.mkdtemp()) / "pins.json")
+    pins.set_pin("ws_truebliss/usr_102", "2468")
+    session = StaffSession.from_sign_in(
+        "http://sandbox", "ws_truebliss", sign_in, pins=pins, transport=httpx.ASGITransport(app=sandbox)
+    )
     return TalkyaConsole(
-        client_factory=client, subscribe=None, workspace="ws_truebliss", clock=lambda: DEMO_TODAY.replace(hour=15)
+        client_factory=session.client,
+        identity=session,
+        subscribe=None,
+        workspace="ws_truebliss",
+        clock=lambda: DEMO_TODAY.replace(hour=15),
     )
 
 
@@ -60,6 +72,8 @@ SHOTS: dict[str, tuple[tuple[str, ...], tuple[int, int]]] = {
     "chart": (("slash", *"maria lopez", "enter"), (120, 40)),
     "help": (("question_mark",), (120, 40)),
     "zoom-messenger": (("2", "z"), (120, 40)),
+    "tasks-mine": (("4", "m"), (120, 40)),
+    "locked": (("ctrl+l", *"1234", "enter"), (120, 40)),
 }
 
 

@@ -40,6 +40,16 @@ def _config_parser(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
 
 
+def _login_parsers(sub: argparse._SubParsersAction) -> None:
+    # SUPPRESS keeps a `--profile` given before the subcommand from being reset to None.
+    login = sub.add_parser("login", help="sign in as yourself (in a browser, or with a code on another device)")
+    login.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="a [profiles.NAME] to sign in to")
+    login.add_argument("--device", action="store_true", help="show a code to approve on another device")
+    login.add_argument("--no-pin", action="store_true", help="do not ask for a PIN to unlock an idle console")
+    logout = sub.add_parser("logout", help="sign out: revoke the session at Talkya and forget it here")
+    logout.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="a [profiles.NAME]")
+
+
 def run_config(args: argparse.Namespace) -> int:
     """`config path|show|init`."""
     try:
@@ -83,10 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="talkya-console", description="A staff console for Talkya clinics.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--profile", metavar="NAME", help="a [profiles.NAME] from config.toml (default: embedded demo)")
+    parser.add_argument(
+        "--as",
+        dest="sign_in_as",
+        metavar="USER_ID",
+        help="embedded demo: the staff member signed in (default usr_102, front desk; usr_104 VA, usr_114 provider)",
+    )
     sub = parser.add_subparsers(dest="command")
     _sandbox_parser(sub)
     add_relay_parser(sub)
     _config_parser(sub)
+    _login_parsers(sub)
     return parser
 
 
@@ -96,10 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_relay(args)
     if args.command == "config":
         return run_config(args)
+    if args.command in ("login", "logout"):
+        from talkya_console import login  # the client and the keyring load only for these
+
+        return login.run_login(args) if args.command == "login" else login.run_logout(args)
     if args.command is None:
         from talkya_console.console import run_console  # textual loads only for the console
 
-        return run_console(args.profile)
+        return run_console(args.profile, args.sign_in_as)
     if args.command == "sandbox":
         from talkya_console.config import default_sandbox_db
         from talkya_console.sandbox.server import serve

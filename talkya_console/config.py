@@ -176,7 +176,7 @@ def default_config(path: Path) -> Config:
 
 
 def keyring_available() -> bool:
-    """Whether the optional `keyring` package is importable (it is not a dependency)."""
+    """Whether the `keyring` package is importable (a dependency; kept defensive for odd installs)."""
     try:
         import keyring  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
@@ -185,7 +185,7 @@ def keyring_available() -> bool:
 
 
 def _keyring_get(profile: str, name: str) -> str | None:
-    """`name` (api_key, relay_token) of a profile from the OS keyring, when `keyring` is installed."""
+    """`name` (api_key, relay_token) of a profile from the OS keyring, when there is one."""
     try:
         import keyring
     except ImportError:

@@ -15,8 +15,8 @@ from talkya_console.config import Config, ConfigError, load_config
 from talkya_console.runtime import resolve_runtime
 
 if TYPE_CHECKING:  # the client and relay stacks load after the first frame, in the app's workers
-    from talkya_console.api import TalkyaClient
     from talkya_console.relay.subscriber import Reset, SubscriberState
+    from talkya_console.session import StaffSession
     from talkya_console.tui.app import TalkyaConsole
     from talkya_console.wire import Event
 
@@ -26,7 +26,7 @@ class Runtime(Protocol):
 
     api_base: str
     workspace: str
-    api_key: str
+    api_key: str | None
     relay_url: str | None
     relay_token: str | None
 
@@ -40,17 +40,36 @@ class Runtime(Protocol):
     async def stop(self) -> None: ...
 
 
+def make_session(runtime: Runtime) -> StaffSession:
+    """Whose credentials, once the runtime has started: a stored sign-in (or the API key) for a
+    remote Talkya; the embedded demo's signed-in staff member (or its demo key)."""
+    from talkya_console.runtime import RemoteRuntime
+    from talkya_console.session import StaffSession
+
+    if isinstance(runtime, RemoteRuntime):
+        from talkya_console.credentials import TokenStore
+
+        store = TokenStore(runtime.profile)
+        return StaffSession(runtime.api_base, runtime.workspace, api_key=runtime.api_key, store=store)
+    sign_in = getattr(runtime, "sign_in", None)
+    if sign_in:
+        return StaffSession.from_sign_in(runtime.api_base, runtime.workspace, sign_in)
+    return StaffSession(runtime.api_base, runtime.workspace, api_key=runtime.api_key)
+
+
 def build_app(runtime: Runtime, config: Config) -> TalkyaConsole:
-    """The console wired to a runtime: a client per session and one relay subscriber."""
+    """The console wired to a runtime: a staff session, its clients, and one relay subscriber."""
     from talkya_console.tui.app import TalkyaConsole
     from talkya_console.tui.messages import LiveStatus
 
     app: TalkyaConsole
+    sessions: list[StaffSession] = []
 
-    def client_factory() -> TalkyaClient:
-        from talkya_console.api import TalkyaClient
-
-        return TalkyaClient(runtime.api_base, runtime.workspace, api_key=runtime.api_key)
+    def session() -> StaffSession:
+        """Made once, when first needed (after the runtime has started: the API's address is known)."""
+        if not sessions:
+            sessions.append(make_session(runtime))
+        return sessions[0]
 
     def report(state: SubscriberState) -> None:
         app.post_message(LiveStatus(state.status, state.retry_in, state.offline_since))
@@ -65,7 +84,9 @@ def build_app(runtime: Runtime, config: Config) -> TalkyaConsole:
         return subscriber.__aiter__()
 
     app = TalkyaConsole(
-        client_factory=client_factory,
+        client_factory=lambda: session().client(),
+        identity_factory=session,
+        idle_lock_minutes=config.idle_lock_minutes,
         subscribe=subscribe if runtime.has_relay else None,
         workspace=runtime.workspace,
         keymap=dict(config.keymap),
@@ -83,11 +104,11 @@ async def _run(runtime: Runtime, config: Config) -> None:
         await runtime.stop()
 
 
-def run_console(profile: str | None) -> int:
+def run_console(profile: str | None, sign_in_as: str | None = None) -> int:
     """`talkya-console` with no subcommand."""
     try:
         config = load_config()
-        runtime = resolve_runtime(profile)
+        runtime = resolve_runtime(profile, sign_in_as=sign_in_as)
     except ConfigError as err:
         print(f"talkya-console: {err}", file=sys.stderr)
         return 2

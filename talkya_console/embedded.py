@@ -119,6 +119,19 @@ def _ensure_token(db_path: Path, workspace: str, token: str | None) -> str:
         log.close()
 
 
+def _sign_in(app: Any, workspace: str, user_id: str) -> dict[str, Any]:
+    """Sign the demo's staff member in as the console would (a token family of the console's
+    client), so their writes are audited as theirs and signing out revokes it like any other."""
+    from talkya_console.sandbox.grants import is_staff, issue_tokens, new_family
+    from talkya_console.sandbox.seed.credentials import CONSOLE_CLIENT_ID
+    from talkya_console.wire.users import ALL_SCOPES
+
+    sandbox = app.state.sandbox
+    if not is_staff(sandbox.db, workspace, user_id):
+        raise StartError(f"{user_id} is not on the demo clinic's staff (try usr_102, usr_104 or usr_114)")
+    return issue_tokens(sandbox, workspace, " ".join(ALL_SCOPES), CONSOLE_CLIENT_ID, user_id, family=new_family())
+
+
 def _import_relay_stack() -> None:
     """What starting the relay imports: the relay app and the API client (to register the endpoint)."""
     import talkya_console.api
@@ -128,10 +141,9 @@ def _import_relay_stack() -> None:
 class EmbeddedRuntime(EmbeddedDemo):
     """The sandbox (demo clinic) and the relay, served on loopback ports inside the current asyncio loop."""
 
-    def __init__(
-        self, data_dir: Path | str, *, rate: float = 1.0, simulate: bool = True, patients: int | None = None
-    ) -> None:
-        super().__init__(data_dir, rate=rate, simulate=simulate, patients=patients)
+    def __init__(self, data_dir: Path | str, **options: Any) -> None:
+        """`options` as `EmbeddedDemo`'s."""
+        super().__init__(data_dir, **options)
         self.endpoint_id = ""
         self._servers: list[tuple[_EmbeddedServer, asyncio.Task[None]]] = []
         self._lock: IO[str] | None = None
@@ -157,6 +169,8 @@ class EmbeddedRuntime(EmbeddedDemo):
         self._lock = _lock(self.data_dir / LOCK_FILE)
         try:
             app = await asyncio.to_thread(self._sandbox_app)
+            if self.sign_in_as:
+                self.sign_in = _sign_in(app, self.workspace, self.sign_in_as)
             api_sock = _listen()
             self.api_base = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
             self._servers.append(await _serve(app, api_sock))
@@ -284,10 +298,12 @@ async def _child(args: argparse.Namespace, channel: IO[str]) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-    runtime = EmbeddedRuntime(args.data_dir, rate=args.rate, simulate=args.simulate, patients=args.patients)
+    runtime = EmbeddedRuntime(
+        args.data_dir, rate=args.rate, simulate=args.simulate, patients=args.patients, sign_in_as=args.sign_in_as
+    )
     try:
         await runtime.start()
-        _report(channel, {"api": {"api_base": runtime.api_base}})
+        _report(channel, {"api": {"api_base": runtime.api_base, "sign_in": runtime.sign_in}})
         await runtime.start_live()
         _report(channel, {"live": {"relay_url": runtime.relay_url, "relay_token": runtime.relay_token}})
     except StartError as error:
@@ -311,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=1.0)
     parser.add_argument("--no-simulate", dest="simulate", action="store_false")
     parser.add_argument("--patients", type=int)
+    parser.add_argument("--as", dest="sign_in_as", metavar="USER_ID", help="the staff member signed in")
     parser.add_argument("--nice", type=int, default=19, help="niceness to run at (default: the lowest priority)")
     args = parser.parse_args(argv)
     # The console in front comes first: when both want a core, the demo behind it waits. Set before

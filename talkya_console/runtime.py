@@ -18,6 +18,7 @@ from talkya_console.config import ConfigError, data_dir, load_config, resolve_pr
 
 DEMO_WORKSPACE = "ws_truebliss"
 DEMO_API_KEY = "tk_test_truebliss"  # the sandbox's well-known demo key, reachable on loopback only
+DEMO_USER = "usr_102"  # the demo starts signed in as this front-desk member (Jordan Reyes)
 ENDPOINT_DESCRIPTION = "embedded relay"
 STATE_FILE = "embedded.json"
 LOCK_FILE = "embedded.lock"
@@ -38,17 +39,26 @@ class EmbeddedDemo:
     """What both ways of running the embedded demo share: its options, and where it answers once started."""
 
     def __init__(
-        self, data_dir: Path | str, *, rate: float = 1.0, simulate: bool = True, patients: int | None = None
+        self,
+        data_dir: Path | str,
+        *,
+        rate: float = 1.0,
+        simulate: bool = True,
+        patients: int | None = None,
+        sign_in_as: str | None = DEMO_USER,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.rate = rate
         self.simulate = simulate
         self.patients = patients
+        self.sign_in_as = sign_in_as
         self.workspace = DEMO_WORKSPACE
         self.api_key = DEMO_API_KEY
         self.api_base = ""
         self.relay_url = ""
         self.relay_token = ""
+        # Once started: the demo staff member's sign-in (OAuth token response), None if `sign_in_as` is.
+        self.sign_in: dict[str, Any] | None = None
 
     @property
     def has_relay(self) -> bool:
@@ -64,10 +74,9 @@ class EmbeddedProcess(EmbeddedDemo):
     `stop()` closes the child's stdin (it shuts down cleanly on EOF, and so also when the console
     dies) and waits for it."""
 
-    def __init__(
-        self, data_dir: Path | str, *, rate: float = 1.0, simulate: bool = True, patients: int | None = None
-    ) -> None:
-        super().__init__(data_dir, rate=rate, simulate=simulate, patients=patients)
+    def __init__(self, data_dir: Path | str, **options: Any) -> None:
+        """`options` as `EmbeddedDemo`'s."""
+        super().__init__(data_dir, **options)
         self._proc: subprocess.Popen[str] | None = None
 
     @property
@@ -85,6 +94,8 @@ class EmbeddedProcess(EmbeddedDemo):
             argv.append("--no-simulate")
         if self.patients is not None:
             argv += ["--patients", str(self.patients)]
+        if self.sign_in_as:
+            argv += ["--as", self.sign_in_as]
         try:
             self._proc = subprocess.Popen(
                 argv,
@@ -131,7 +142,9 @@ class EmbeddedProcess(EmbeddedDemo):
             return
         self.launch()
         try:
-            self.api_base = (await self._expect("api"))["api_base"]
+            api = await self._expect("api")
+            self.api_base = api["api_base"]
+            self.sign_in = api.get("sign_in")
         except BaseException:
             await self.stop()
             raise
@@ -181,9 +194,10 @@ class RemoteRuntime:
 
     api_base: str
     workspace: str
-    api_key: str
+    api_key: str | None  # None: only a staff member's sign-in (`talkya-console login`) opens the desk
     relay_url: str | None = None
     relay_token: str | None = None
+    profile: str = "default"  # where a sign-in is stored (keyring entry or file), as `login` names it
 
     def __repr__(self) -> str:
         return f"RemoteRuntime(api_base={self.api_base!r}, workspace={self.workspace!r}, relay_url={self.relay_url!r})"
@@ -217,17 +231,19 @@ class RemoteRuntime:
         resolved = resolve_profile(load_config(env=env), profile, env)
         api_key, _ = resolve_secret("api_key", profile, env)
         relay_token, _ = resolve_secret("relay_token", profile, env)
-        if not api_key:
-            raise ConfigError("no API key: set TALKYA_API_KEY (or store it in the OS keyring)")
         if not resolved.workspace:
             raise ConfigError("no workspace: set TALKYA_WORKSPACE or the profile's workspace")
-        return cls(resolved.base_url or DEFAULT_BASE_URL, resolved.workspace, api_key, resolved.relay_url, relay_token)
+        base_url = resolved.base_url or DEFAULT_BASE_URL
+        return cls(base_url, resolved.workspace, api_key or None, resolved.relay_url, relay_token, profile or "default")
 
 
-def resolve_runtime(profile: str | None, env: Mapping[str, str] | None = None) -> EmbeddedProcess | RemoteRuntime:
-    """A profile (or TALKYA_PROFILE) or TALKYA_API_KEY means remote; no credentials means the embedded demo."""
+def resolve_runtime(
+    profile: str | None, env: Mapping[str, str] | None = None, *, sign_in_as: str | None = None
+) -> EmbeddedProcess | RemoteRuntime:
+    """A profile (or TALKYA_PROFILE), TALKYA_API_KEY or TALKYA_BASE_URL means remote (signed in with
+    `talkya-console login`, or with the key); none of them means the embedded demo."""
     env = os.environ if env is None else env
     profile = profile or env.get("TALKYA_PROFILE") or None
-    if profile is None and not env.get("TALKYA_API_KEY"):
-        return EmbeddedProcess(data_dir() / "embedded")
+    if profile is None and not env.get("TALKYA_API_KEY") and not env.get("TALKYA_BASE_URL"):
+        return EmbeddedProcess(data_dir() / "embedded", sign_in_as=sign_in_as or DEMO_USER)
     return RemoteRuntime.from_profile(profile, env)

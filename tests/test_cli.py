@@ -25,11 +25,12 @@ def test_sandbox_flags_reach_the_server(served):
 
 
 def test_no_command_opens_the_console_with_the_profile(monkeypatch):
-    opened: list[str | None] = []
-    monkeypatch.setattr("talkya_console.console.run_console", lambda profile: opened.append(profile) or 0)
+    opened: list[tuple[str | None, str | None]] = []
+    monkeypatch.setattr("talkya_console.console.run_console", lambda profile, user: opened.append((profile, user)) or 0)
     assert cli.main([]) == 0
     assert cli.main(["--profile", "clinic"]) == 0
-    assert opened == [None, "clinic"]
+    assert cli.main(["--as", "usr_114"]) == 0
+    assert opened == [(None, None), ("clinic", None), (None, "usr_114")]
 
 
 def test_sandbox_defaults_to_its_port_and_the_seeds_simulator(served, tmp_path, monkeypatch):

@@ -117,12 +117,17 @@ def test_resolve_runtime(home: Path) -> None:
     assert (embedded.workspace, embedded.api_key) == ("ws_truebliss", "tk_test_truebliss")
     remote = resolve_runtime("clinic", {"TALKYA_API_KEY": "tk_live_x", "TALKYA_RELAY_TOKEN": "rt_x"})
     assert remote == RemoteRuntime(
-        "https://api.talkya.ai", "ws_clinic", "tk_live_x", "wss://relay.example.org/v1/stream", "rt_x"
+        "https://api.talkya.ai", "ws_clinic", "tk_live_x", "wss://relay.example.org/v1/stream", "rt_x", "clinic"
     )
     assert "tk_live_x" not in repr(remote)
     from_env = resolve_runtime(
         None, {"TALKYA_API_KEY": "tk_live_y", "TALKYA_WORKSPACE": "ws_y", "TALKYA_BASE_URL": "http://127.0.0.1:9"}
     )
     assert isinstance(from_env, RemoteRuntime) and from_env.api_base == "http://127.0.0.1:9"
-    with pytest.raises(ConfigError, match="API key"):
-        resolve_runtime("clinic", {})
+    # No key: the console asks for a staff sign-in (a stored one, or at the sign-in screen).
+    signed_in_only = resolve_runtime("clinic", {})
+    assert isinstance(signed_in_only, RemoteRuntime) and signed_in_only.api_key is None
+    # A base URL alone (a `login` without a profile) is remote too.
+    assert isinstance(resolve_runtime(None, {"TALKYA_BASE_URL": "http://x", "TALKYA_WORKSPACE": "ws_y"}), RemoteRuntime)
+    with pytest.raises(ConfigError, match="workspace"):
+        resolve_runtime(None, {"TALKYA_BASE_URL": "http://x"})

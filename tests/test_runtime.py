@@ -11,6 +11,7 @@ import pytest
 from sandbox_helpers import patient_body
 
 from talkya_console.api import TalkyaClient
+from talkya_console.console import make_session
 from talkya_console.embedded import EmbeddedRuntime
 from talkya_console.relay.subscriber import RelaySubscriber
 from talkya_console.runtime import RuntimeBusy
@@ -110,12 +111,17 @@ async def test_the_embedded_process_serves_streams_and_stops_cleanly_on_eof(tmp_
 
     from talkya_console.runtime import EmbeddedProcess
 
-    rt = EmbeddedProcess(tmp_path, simulate=False, patients=10)
+    rt = EmbeddedProcess(tmp_path, simulate=False, patients=10, sign_in_as="usr_114")
     rt.launch()
     try:
         await asyncio.wait_for(rt.start(), 60)
         async with httpx.AsyncClient() as http:
             assert (await http.get(f"{rt.api_base}/healthz")).status_code == 200
+        # It comes up signed in as the staff member asked for, with a refreshable sign-in.
+        session = make_session(rt)  # type: ignore[arg-type]
+        assert session.api_key is None and session.tokens is not None and session.tokens.refresh_token
+        async with session.client() as client:
+            assert (await client.users.me()).name == "Dr. Hannah Cho"
         assert not rt.relay_url
         await asyncio.wait_for(rt.start_live(), 60)
         await _created_patient_arrives(rt)  # type: ignore[arg-type]
@@ -129,6 +135,14 @@ async def test_the_embedded_process_serves_streams_and_stops_cleanly_on_eof(tmp_
     assert proc.returncode == 0  # it left on the EOF, not on a signal
     assert (rt.api_base, rt.relay_url) == ("", "")
     await rt.stop()  # a second stop is harmless
+
+
+async def test_the_embedded_demo_refuses_to_sign_in_someone_not_on_its_staff(tmp_path: Path) -> None:
+    from talkya_console.runtime import EmbeddedProcess, StartError
+
+    rt = EmbeddedProcess(tmp_path, simulate=False, patients=10, sign_in_as="usr_999")
+    with pytest.raises(StartError, match="usr_999 is not on the demo clinic's staff"):
+        await asyncio.wait_for(rt.start(), 60)
 
 
 async def test_the_embedded_process_reports_a_failed_start(tmp_path: Path) -> None:

@@ -1,18 +1,23 @@
-"""Credentials: an API key, or OAuth client credentials exchanged for tokens renewed before they expire.
-Secrets live in `SecretStr`, so no repr, log line or traceback shows them."""
+"""Credentials: an API key, OAuth client credentials, or a signed-in staff member's tokens; tokens are renewed
+before they expire. Secrets live in `SecretStr`, so no repr, log line or traceback shows them."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from pydantic import SecretStr
 
 from talkya_console.api._constants import TOKEN_REFRESH_MARGIN
+from talkya_console.api.oauth import SignedOut, UserTokens
 from talkya_console.wire import AccessToken
 
+log = logging.getLogger("talkya.api")
+
 TokenFetcher = Callable[[dict[str, str]], Awaitable[AccessToken]]
+TokenRefresher = Callable[[UserTokens], Awaitable[UserTokens]]
 
 
 class ApiKeyAuth:
@@ -94,4 +99,73 @@ class ClientCredentialsAuth:
         return f"ClientCredentialsAuth(client_id={self.client_id!r}, client_secret=SecretStr('**********'))"
 
 
-Auth = ApiKeyAuth | ClientCredentialsAuth
+class UserTokenAuth:
+    """A staff member's tokens: the access token is sent, and renewed with the refresh token (one renewal at a
+    time, under a lock) near expiry or after a 401. The server rotates refresh tokens, so every renewal is
+    handed to `on_tokens` for the caller to persist."""
+
+    can_refresh = True
+
+    def __init__(
+        self,
+        tokens: UserTokens,
+        refresh: TokenRefresher,
+        on_tokens: Callable[[UserTokens], object] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._tokens = tokens
+        self._refresh = refresh
+        self._on_tokens = on_tokens
+        self._clock = clock  # wall clock: expires_at is unix time, and survives a restart
+        self._lock = asyncio.Lock()
+        self._stale = False
+        self._signed_out: SignedOut | None = None
+
+    @property
+    def tokens(self) -> UserTokens:
+        """The current tokens (after any renewal)."""
+        return self._tokens
+
+    def _due(self) -> bool:
+        return self._stale or self._clock() >= self._tokens.expires_at - TOKEN_REFRESH_MARGIN
+
+    async def authorization(self) -> str:
+        """The Authorization header value, renewing the tokens first when due; raises `SignedOut` once refused."""
+        if self._signed_out is None and self._due():
+            async with self._lock:
+                # Another call may have renewed them while this one waited for the lock.
+                if self._signed_out is None and self._due():
+                    await self._renew()
+        if self._signed_out is not None:
+            raise SignedOut(self._signed_out.message, self._signed_out.error)  # fresh: no traceback piles up
+        return f"Bearer {self._tokens.access_token.get_secret_value()}"
+
+    async def invalidate(self, used: str) -> None:
+        """Renew before the next call, unless another call has renewed since `used` was sent."""
+        if used == f"Bearer {self._tokens.access_token.get_secret_value()}":
+            self._stale = True
+
+    def signed_out(self, reason: SignedOut) -> None:
+        """Refuse every later call with `reason` (after a sign-out or a refused renewal)."""
+        self._signed_out = reason
+
+    async def _renew(self) -> None:
+        try:
+            fresh = await self._refresh(self._tokens)
+        except SignedOut as exc:
+            self._signed_out = exc
+            raise
+        self._tokens = fresh
+        self._stale = False
+        if self._on_tokens is not None:
+            try:
+                self._on_tokens(fresh)
+            except Exception as exc:
+                # The session goes on; only a restart would need the unsaved refresh token.
+                log.warning("could not save the renewed sign-in tokens: %s", type(exc).__name__)
+
+    def __repr__(self) -> str:
+        return f"UserTokenAuth(user_id={self._tokens.user_id!r}, tokens=SecretStr('**********'))"
+
+
+Auth = ApiKeyAuth | ClientCredentialsAuth | UserTokenAuth

@@ -14,9 +14,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, SecretStr
 
-from talkya_console.api._auth import ApiKeyAuth, Auth, ClientCredentialsAuth
+from talkya_console.api._auth import ApiKeyAuth, Auth, ClientCredentialsAuth, UserTokenAuth
 from talkya_console.api._constants import (
-    API_PREFIX,
     DEFAULT_CONNECTION_LIMITS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -30,6 +29,7 @@ from talkya_console.api._constants import (
     WORKSPACE_HEADER,
 )
 from talkya_console.api._exceptions import (
+    APIError,
     ConnectionError,
     ConnectionTimeout,
     error_fields,
@@ -49,6 +49,7 @@ from talkya_console.api.hermes import HermesEvents, HermesRoutes
 from talkya_console.api.leads import Leads
 from talkya_console.api.messages import Messages
 from talkya_console.api.notes import Notes
+from talkya_console.api.oauth import CONSOLE_CLIENT_ID, SignedOut, UserTokens, api_root, refresh_tokens, revoke
 from talkya_console.api.patients import Patients
 from talkya_console.api.receptionist import RoutingRulesResource
 from talkya_console.api.tasks import Tasks
@@ -72,11 +73,6 @@ def new_idempotency_key() -> str:
     return f"talkya-py-{uuid.uuid4().hex}"
 
 
-def _api_root(base_url: str) -> str:
-    root = base_url.rstrip("/")
-    return root if root.endswith(API_PREFIX) else root + API_PREFIX
-
-
 def _token_rejected(response: httpx.Response) -> bool:
     """A 401 that says the token (not the client) is bad: the code, or RFC 6750's header."""
     challenge = response.headers.get("www-authenticate", "")
@@ -84,7 +80,10 @@ def _token_rejected(response: httpx.Response) -> bool:
 
 
 class TalkyaClient:
-    """The async Talkya client; use it as `async with TalkyaClient(...) as client:`."""
+    """The async Talkya client; use it as `async with TalkyaClient(...) as client:`.
+
+    Authenticate with one of: `api_key`; `client_id` with `client_secret`; or a signed-in staff member's
+    `tokens` (from `talkya_console.api.oauth`), renewed as needed and handed to `on_tokens` to be saved."""
 
     def __init__(
         self,
@@ -95,24 +94,33 @@ class TalkyaClient:
         client_id: str | None = None,
         client_secret: str | SecretStr | None = None,
         scopes: Sequence[str] | str | None = None,
+        tokens: UserTokens | None = None,
+        on_tokens: Callable[[UserTokens], object] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if (api_key is None) == (client_id is None) or (client_id is not None and client_secret is None):
-            raise ValueError("Pass either api_key, or client_id with client_secret.")
+        if tokens is not None:
+            invalid = api_key is not None or client_secret is not None
+        else:
+            invalid = (api_key is None) == (client_id is None) or (client_id is not None and client_secret is None)
+        if invalid:
+            raise ValueError("Pass either api_key, or client_id with client_secret, or tokens.")
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more.")
-        self.base_url = _api_root(base_url)
+        self.base_url = api_root(base_url)
         self.workspace = workspace
         self.max_retries = max_retries
         self._sleep = sleep
-        self._auth: Auth = (
-            ApiKeyAuth(api_key)
-            if api_key is not None
-            else ClientCredentialsAuth(client_id or "", client_secret or "", scopes, self._exchange)
-        )
+        self._client_id = client_id or CONSOLE_CLIENT_ID
+        self._auth: Auth
+        if tokens is not None:
+            self._auth = UserTokenAuth(tokens, self._refresh_tokens, on_tokens)
+        elif api_key is not None:
+            self._auth = ApiKeyAuth(api_key)
+        else:
+            self._auth = ClientCredentialsAuth(client_id or "", client_secret or "", scopes, self._exchange)
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
             timeout=timeout,
@@ -158,6 +166,28 @@ class TalkyaClient:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
+
+    @property
+    def signed_in_tokens(self) -> UserTokens | None:
+        """The staff member's current tokens (after any renewal), or None for a key or client credentials."""
+        return self._auth.tokens if isinstance(self._auth, UserTokenAuth) else None
+
+    async def sign_out(self) -> bool:
+        """Revoke the refresh token, then the access token, and refuse later calls with `SignedOut`.
+        Best effort: returns whether the server acknowledged both."""
+        if not isinstance(self._auth, UserTokenAuth):
+            raise TypeError("sign_out needs a client made with tokens=.")
+        tokens = self._auth.tokens
+        acknowledged = True
+        for token, hint in ((tokens.refresh_token, "refresh_token"), (tokens.access_token, "access_token")):
+            if token is None:
+                continue
+            try:
+                await revoke(self._http, token, hint, self._client_id)
+            except APIError:
+                acknowledged = False
+        self._auth.signed_out(SignedOut("You signed out; sign in again.", "signed_out"))
+        return acknowledged
 
     # -- the request core ----------------------------------------------------------------------
     async def _request(
@@ -264,6 +294,11 @@ class TalkyaClient:
             yield response
         finally:
             await response.aclose()
+
+    async def _refresh_tokens(self, tokens: UserTokens) -> UserTokens:
+        # Not retried: the server rotates refresh tokens, so resending one whose answer was lost would be
+        # refused as reuse and end the session; the next call tries again instead.
+        return await refresh_tokens(self._http, tokens, self._client_id)
 
     async def _exchange(self, form: dict[str, str]) -> AccessToken:
         """Client credentials for an access token, at `/v1/oauth/token` (retried like any call)."""

@@ -25,6 +25,7 @@ log = logging.getLogger("talkya.sandbox")
 
 ROUTE_MODULES = (
     "oauth",
+    "oauth_pages",
     "users",
     "patients",
     "encounters",
@@ -125,10 +126,11 @@ def create_app(
 
 
 def _seed(sandbox: Sandbox, seed: str, patients: int | None, today: datetime | None) -> None:
-    from talkya_console.sandbox.seed.credentials import seed_credentials
+    from talkya_console.sandbox.seed.credentials import ensure_console_client, seed_credentials
     from talkya_console.sandbox.seed.staff import seed_staff
 
     db = sandbox.db
+    ensure_console_client(db, sandbox.auth)  # databases seeded before the client existed get it too
     if db.meta_get("seeded") is not None:
         return
     seed_credentials(db, sandbox.auth)

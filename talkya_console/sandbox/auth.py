@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from talkya_console.sandbox.db import Database
 from talkya_console.sandbox.errors import ApiError
 
 WWW_AUTH = 'Bearer realm="talkya"'
+ANY_WORKSPACE = "*"  # a client whose tokens take their workspace from the user who signs in
 
 
 def hash_secret(secret: str) -> str:
@@ -46,10 +48,18 @@ class Authenticator:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._cache: dict[str, tuple[float, Principal]] = {}
+        # digest -> (cached until, by time.monotonic; the token's expiry by `clock`, None for keys; principal)
+        self._cache: dict[str, tuple[float, float | None, Principal]] = {}
+        # Expiries are set and checked by this clock (the sandbox hands it `Limits.clock`).
+        self.clock: Callable[[], float] = time.time
 
     def forget(self) -> None:
         self._cache.clear()
+
+    def evict(self, digests: Iterable[str]) -> None:
+        """Drop revoked credentials from the cache, so they are refused at once."""
+        for digest in digests:
+            self._cache.pop(digest, None)
 
     def authenticate(self, authorization: str | None) -> Principal:
         if not authorization:
@@ -66,19 +76,20 @@ class Authenticator:
         digest = hash_secret(token)
         cached = self._cache.get(digest)
         now = time.monotonic()
-        if cached and cached[0] > now:
-            return cached[1]
-        principal = self._lookup(digest)
-        self._cache[digest] = (now + self.CACHE_SECONDS, principal)
+        # A cached token is good until its own expiry, not for the whole cache lifetime.
+        if cached and cached[0] > now and (cached[1] is None or cached[1] > self.clock()):
+            return cached[2]
+        principal, expires_at = self._lookup(digest)
+        self._cache[digest] = (now + self.CACHE_SECONDS, expires_at, principal)
         return principal
 
-    def _lookup(self, digest: str) -> Principal:
+    def _lookup(self, digest: str) -> tuple[Principal, float | None]:
         row = self.db.conn.execute(
             "SELECT workspace_id, scopes, name, user_id FROM api_keys WHERE hash = ? AND revoked = 0",
             (digest,),
         ).fetchone()
         if row:
-            return Principal(row[0], frozenset(row[1].split()), "api_key", row[2], row[3], digest)
+            return Principal(row[0], frozenset(row[1].split()), "api_key", row[2], row[3], digest), None
         row = self.db.conn.execute(
             "SELECT workspace_id, scopes, client_id, user_id, expires_at FROM tokens "
             "WHERE hash = ? AND kind = 'access' AND revoked = 0",
@@ -86,10 +97,10 @@ class Authenticator:
         ).fetchone()
         if row is None:
             raise _unauthorized("invalid_api_key", "The API key or token is not valid.")
-        if row[4] < time.time():
+        if row[4] < self.clock():
             raise _unauthorized("invalid_token", "The access token has expired; request a new one.")
         actor_type, actor_id = ("user", row[3]) if row[3] else ("oauth_client", row[2])
-        return Principal(row[0], frozenset(row[1].split()), actor_type, actor_id, row[3], digest)
+        return Principal(row[0], frozenset(row[1].split()), actor_type, actor_id, row[3], digest), row[4]
 
     # -- provisioning ------------------------------------------------------------------------
     def add_key(
@@ -105,22 +116,25 @@ class Authenticator:
     def add_client(
         self,
         client_id: str,
-        secret: str,
+        secret: str | None,
         workspace_id: str,
         scopes: list[str] | tuple[str, ...],
         redirect_uris: list[str] | None = None,
+        name: str | None = None,
     ) -> None:
+        """A confidential client, or with `secret=None` a public one (no secret: it never
+        authenticates, PKCE protects its codes). `workspace_id` may be `ANY_WORKSPACE`."""
         with self.db.tx():
             self.db.conn.execute(
                 "INSERT OR REPLACE INTO oauth_clients (client_id, secret_hash, workspace_id, scopes, redirect_uris, name) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     client_id,
-                    hash_secret(secret),
+                    hash_secret(secret) if secret is not None else "",
                     workspace_id,
                     " ".join(scopes),
                     json.dumps(redirect_uris or []),
-                    client_id,
+                    name or client_id,
                 ),
             )
 
@@ -146,7 +160,7 @@ class Authenticator:
                     client_id,
                     user_id,
                     scopes,
-                    time.time() + ttl,
+                    self.clock() + ttl,
                     json.dumps(data or {}),
                 ),
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,14 @@ class Limits:
     rate_limit: int | None = 1000  # requests per window per workspace; None turns it off
     rate_window: float = 10.0
     idempotency_ttl: float = 24 * 3600
-    token_ttl: int = 3600
+    token_ttl: int = 3600  # client credentials
+    user_token_ttl: int = 900  # staff sign-ins: code and device grants, and their refreshes
+    refresh_token_ttl: int = 30 * 24 * 3600
+    code_ttl: int = 600  # authorization codes, and the sign-in page's pending request
+    device_code_ttl: int = 600
+    device_interval: int = 5  # seconds between device-grant polls; slow_down adds 5
+    # Every OAuth expiry and poll interval is measured by this clock; tests replace it.
+    clock: Callable[[], float] = time.time
 
 
 @dataclass
@@ -33,6 +41,10 @@ class Sandbox:
     event_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
     # The ASGI app itself, so in-process actors (the simulator) can call the public API.
     app: Any = None
+
+    def __post_init__(self) -> None:
+        # Credentials expire by the clock the OAuth grants are issued by (`Limits.clock`).
+        self.auth.clock = lambda: self.limits.clock()
 
     def notify(self, workspace_id: str, event: Any) -> None:
         for listener in list(self.event_listeners):

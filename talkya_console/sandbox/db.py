@@ -63,6 +63,14 @@ CREATE TABLE IF NOT EXISTS tokens (
     user_id TEXT, scopes TEXT NOT NULL, expires_at REAL NOT NULL, data TEXT NOT NULL DEFAULT '{}',
     revoked INTEGER NOT NULL DEFAULT 0
 );
+-- Tokens issued from one sign-in share data.family; replaying a spent one revokes them all.
+CREATE INDEX IF NOT EXISTS tokens_family ON tokens (json_extract(data, '$.family'));
+-- RFC 8628 device grants: status pending | approved | denied | spent.
+CREATE TABLE IF NOT EXISTS device_grants (
+    hash TEXT PRIMARY KEY, user_code_hash TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL,
+    workspace_id TEXT NOT NULL, scopes TEXT NOT NULL, family TEXT NOT NULL, expires_at REAL NOT NULL,
+    poll_interval REAL NOT NULL, last_poll REAL, status TEXT NOT NULL DEFAULT 'pending', user_id TEXT
+);
 CREATE TABLE IF NOT EXISTS idempotency (
     workspace_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
     status INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL, created_at REAL NOT NULL,

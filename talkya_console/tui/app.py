@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -20,18 +21,22 @@ from talkya_console.tui.commands import ActionsProvider, ChannelsProvider, Patie
 from talkya_console.tui.messages import ClientReady, LiveEvent, LiveReset, LiveStatus, OpenChart
 from talkya_console.tui.screens.chart import ChartScreen
 from talkya_console.tui.screens.help import HelpScreen
+from talkya_console.tui.screens.lock import LockScreen
 from talkya_console.tui.screens.lookup import LookupScreen
+from talkya_console.tui.screens.signin import SignInScreen
+from talkya_console.tui.staff import StaffDesk
 from talkya_console.tui.widgets.calls import CallsPane
 from talkya_console.tui.widgets.header import ConsoleHeader, LiveIndicator
 from talkya_console.tui.widgets.messenger import MessengerPane
-from talkya_console.tui.widgets.pane import Pane, api_failures
+from talkya_console.tui.widgets.pane import Pane
 from talkya_console.tui.widgets.patients import PatientsPane
 from talkya_console.tui.widgets.tasks import TasksPane
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
     from talkya_console.api import TalkyaClient
     from talkya_console.relay.subscriber import Reset
-    from talkya_console.wire import Event
+    from talkya_console.tui.identity import Identity
+    from talkya_console.wire import Event, User
 
     Subscribe = Callable[[int | None, str | None], AsyncIterator[Event | Reset]]
 PANES: tuple[type[Pane], ...] = (CallsPane, MessengerPane, PatientsPane, TasksPane)
@@ -65,7 +70,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class TalkyaConsole(App[None]):
+class TalkyaConsole(StaffDesk):
     """The staff console."""
 
     TITLE = "Talkya Console"
@@ -87,6 +92,7 @@ class TalkyaConsole(App[None]):
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("t", "next_theme", "Theme", id="app.theme"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="desk.refresh"),
+        Binding("ctrl+l", "lock", "Lock", id="app.lock"),
     ]
 
     def __init__(
@@ -100,6 +106,10 @@ class TalkyaConsole(App[None]):
         start: Callable[[], Awaitable[None]] | None = None,
         start_live: Callable[[], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] = local_now,
+        identity: Identity | None = None,
+        identity_factory: Callable[[], Identity] | None = None,
+        idle_lock_minutes: float = 10,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.client_factory = client_factory
@@ -109,6 +119,15 @@ class TalkyaConsole(App[None]):
         self.start_live = start_live
         self.clock = clock
         self.client: TalkyaClient | None = None
+        self.identity = identity
+        self.identity_factory = identity_factory
+        self.me: User | None = None
+        # 0 (or less) turns the idle lock off.
+        self.idle_lock_seconds = idle_lock_minutes * 60 if idle_lock_minutes > 0 else None
+        self.monotonic = monotonic
+        self.last_input = monotonic()
+        # A lock or sign-in screen covers the desk: no toasts (they may name patients), no desk keys.
+        self.locked = False
         # Set once boot has run (whether the runtime started or not): tests and scripts await it.
         self.booted = asyncio.Event()
         self.keymap = dict(keymap or {})
@@ -129,6 +148,8 @@ class TalkyaConsole(App[None]):
         """Focus the calls pane, then boot after the first frame."""
         self.action_focus_pane("calls")
         self.call_after_refresh(self.boot)
+        if self.idle_lock_seconds:
+            self.set_interval(min(15.0, self.idle_lock_seconds / 4), self.check_idle_lock)
 
     @work(group="boot", exit_on_error=False)
     async def boot(self) -> None:
@@ -156,20 +177,23 @@ class TalkyaConsole(App[None]):
                 return
         if preload is not None:
             await preload
-        from talkya_console.api import NotFound
-
+        if self.identity is None and self.identity_factory is not None:
+            self.identity = self.identity_factory()
+        signed_in_now = False
+        if self.identity is not None and not await self.identity.ready():
+            # No stored sign-in and no API key: someone signs in before the desk opens.
+            header.set_who("not signed in")
+            self.locked = True
+            await self.push_screen(SignInScreen("Sign in to open the desk."), wait_for_dismiss=True)
+            self.unlock()
+            signed_in_now = True
         self.client = self.client_factory()
         self.post_message(ClientReady())
         if self.subscribe is not None:
             self.follow_relay(self.subscribe)
-        try:
-            me = await self.client.users.me()
-        except NotFound:
-            header.set_who("API key")
-        except api_failures() as error:
-            header.set_who(f"API unreachable ({type(error).__name__})")
-        else:
-            header.set_who(f"{me.name} · {me.role.replace('_', ' ')}")
+        await self.load_me(remind_pin=not signed_in_now)
+        if signed_in_now:
+            self.ask_for_pin()
 
     @on(ClientReady)
     def client_ready(self) -> None:
@@ -234,7 +258,9 @@ class TalkyaConsole(App[None]):
         return [(pane.PANE_ID, pane.TITLE) for pane in PANES]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Desk keys do nothing while a screen is over the desk."""
+        """Desk keys do nothing while a screen is over the desk; while locked, only quitting does."""
+        if self.locked:
+            return action == "quit"
         return not (action in DESK_ACTIONS and len(self.screen_stack) > 1)
 
     def focused_pane(self) -> Pane | None:
@@ -283,6 +309,9 @@ class TalkyaConsole(App[None]):
             ("Lookup", LookupScreen.BINDINGS),
             ("Chart", ChartScreen.BINDINGS),
             ("Help", HelpScreen.BINDINGS),
+            ("Tasks pane", TasksPane.BINDINGS),
+            ("Locked", LockScreen.BINDINGS),
+            ("Signing in", SignInScreen.BINDINGS),
         ]
         rows = []
         for where, bindings in scopes:

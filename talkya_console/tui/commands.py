@@ -80,7 +80,7 @@ class TasksProvider(ConsoleProvider):
 
 
 class ActionsProvider(ConsoleProvider):
-    """Desk actions: jump to a pane, zoom, lookup, help, theme."""
+    """Desk actions: jump to a pane, zoom, lookup, help, theme, lock, and signing in and out."""
 
     def entries(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(text, help, action) for each desk action."""
@@ -89,14 +89,22 @@ class ActionsProvider(ConsoleProvider):
             (f"Go to {title}", f"Focus the {title} pane", partial(app.action_focus_pane, pane_id))
             for pane_id, title in app.pane_titles()
         ]
-        return [
+        entries = [
             *panes,
             ("Zoom pane", "Toggle full screen for the focused pane", app.action_zoom),
             ("Patient lookup", "Search patients and open a chart", app.action_lookup),
             ("Next theme", "Cycle the colour theme", app.action_next_theme),
             ("Show keys", "Every key binding", app.action_help),
             ("Refresh", "Refetch every pane", app.action_refresh),
+            ("Lock the screen", "Hide the desk until you unlock it", app.action_lock),
         ]
+        if app.identity is not None:
+            entries += [
+                ("Set unlock PIN", "The PIN that unlocks the idle lock", app.action_set_pin),
+                ("Sign in as someone else", "Sign in with a code approved in a browser", app.action_sign_in),
+                ("Sign out", "Revoke this sign-in and hide the desk", app.action_sign_out),
+            ]
+        return entries
 
     async def discover(self) -> Hits:
         """Every action."""

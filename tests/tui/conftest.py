@@ -15,8 +15,12 @@ from talkya_console.api import TalkyaClient
 from talkya_console.relay.subscriber import Reset
 from talkya_console.sandbox.app import create_app
 from talkya_console.tui.app import TalkyaConsole
+from talkya_console.tui.screens.signin import SignInScreen
 from talkya_console.wire import Event
 
+# Workers that wait on the outside world for as long as it takes: the relay follower, and a sign-in
+# waiting for its approval.
+WAITING_GROUPS = frozenset({"live", "sign-in"})
 DEMO_TODAY = datetime(2026, 11, 20, tzinfo=UTC)
 FIXED_NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 
@@ -76,10 +80,15 @@ async def settle(pilot: Pilot[None]) -> None:
     """Wait until the app has booted, every worker but the relay follower is done and the screen has caught up."""
     booted = getattr(pilot.app, "booted", None)
     if booted is not None:
-        await asyncio.wait_for(booted.wait(), 30)
+        # Boot ends when the panes have loaded, or waits on a person at the sign-in screen.
+        deadline = asyncio.get_running_loop().time() + 30
+        while not booted.is_set() and not isinstance(pilot.app.screen, SignInScreen):
+            assert asyncio.get_running_loop().time() < deadline, "the console never booted"
+            await asyncio.wait({asyncio.ensure_future(booted.wait())}, timeout=0.05)
     for _ in range(50):
         await pilot.pause()
-        busy = [worker for worker in pilot.app.workers if worker.group != "live" and not worker.is_finished]
+        waiting = WAITING_GROUPS | ({"boot"} if isinstance(pilot.app.screen, SignInScreen) else set())
+        busy = [w for w in pilot.app.workers if w.group not in waiting and not w.is_finished]
         if not busy and not any(_measuring(table) for table in pilot.app.query(DataTable)):
             await pilot.pause()
             return

@@ -23,3 +23,18 @@ def test_lookup_with_results(snap_compare, quiet_console: TalkyaConsole) -> None
         await settle(pilot)
 
     assert snap_compare(quiet_console, terminal_size=(120, 40), run_before=search)
+
+
+def test_lock_screen(snap_compare, sandbox: object) -> None:  # type: ignore[no-untyped-def]
+    from tests.tui.test_identity import FakeIdentity, Ticker, staff_console
+
+    app = staff_console(FakeIdentity(sandbox, pins={"usr_102": "2468"}), Ticker())
+
+    async def lock(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("ctrl+l")
+        pilot.app.screen.query_one(Input).cursor_blink = False
+        await pilot.press(*"11", "enter")  # a wrong PIN: the message shows
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=lock)

@@ -1,25 +1,27 @@
-"""`POST /v1/oauth/token`: client credentials and authorization code (PKCE S256) grants.
-Errors follow RFC 6749 section 5.2."""
+"""The OAuth JSON endpoints: `POST /v1/oauth/token` (client credentials, authorization code
+with PKCE S256, refresh token, device code), `POST /v1/oauth/device_authorization` (RFC 8628)
+and `POST /v1/oauth/revoke` (RFC 7009). Errors follow RFC 6749 section 5.2. The rules live in
+sandbox/grants.py and sandbox/device.py; the browser pages in routes/oauth_pages.py."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
-import secrets
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from talkya_console.sandbox.auth import hash_secret
+from talkya_console.sandbox import device, grants
 from talkya_console.sandbox.context import Sandbox
+from talkya_console.sandbox.grants import Client, GrantError, verify_pkce
+
+__all__ = ["NO_STORE", "oauth_error", "read_params", "router", "verify_pkce"]
 
 router = APIRouter(prefix="/v1/oauth", tags=["oauth"])
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 def oauth_error(error: str, description: str, status: int = 400) -> Response:
@@ -29,7 +31,12 @@ def oauth_error(error: str, description: str, status: int = 400) -> Response:
     return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=headers)
 
 
-async def _form(request: Request) -> dict[str, Any]:
+def _client_error() -> Response:
+    return oauth_error("invalid_client", "Client authentication failed.", 401)
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    """A form-encoded or JSON body as a dict of its string fields."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json"):
         try:
@@ -53,95 +60,88 @@ def _client_auth(request: Request, params: dict[str, Any]) -> tuple[str | None, 
     return params.get("client_id"), params.get("client_secret")
 
 
-def verify_pkce(verifier: str, challenge: str) -> bool:
-    digest = hashlib.sha256(verifier.encode()).digest()
-    computed = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-    return hmac.compare_digest(computed, challenge)
+def _client(request: Request, params: dict[str, Any], *, authenticate: bool) -> Client | None:
+    """The calling client. A public client never authenticates; a confidential one must when
+    `authenticate`, and a secret it sends must be right either way."""
+    sandbox: Sandbox = request.app.state.sandbox
+    client_id, secret = _client_auth(request, params)
+    client = grants.get_client(sandbox.db, client_id)
+    if client is None or client.public:
+        return client
+    if (authenticate or secret) and not client.secret_matches(secret):
+        return None
+    return client
 
 
-def issue_access_token(
-    sandbox: Sandbox, workspace_id: str, scopes: str, client_id: str, user_id: str | None = None, refresh: bool = False
-) -> dict[str, Any]:
-    ttl = sandbox.limits.token_ttl
-    token = "tk_at_" + secrets.token_urlsafe(32)
-    sandbox.auth.issue_token(token, "access", workspace_id, scopes, ttl, client_id, user_id)
-    body: dict[str, Any] = {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": scopes}
-    if refresh:
-        refresh_token = "tk_rt_" + secrets.token_urlsafe(32)
-        sandbox.auth.issue_token(refresh_token, "refresh", workspace_id, scopes, 30 * 24 * 3600, client_id, user_id)
-        body["refresh_token"] = refresh_token
-    return body
-
-
-@router.post("/token", summary="Exchange a client credential or authorization code for an access token")
+@router.post("/token", summary="Exchange a grant (client credentials, code, refresh token, device code) for tokens")
 async def token(request: Request) -> Response:
     sandbox: Sandbox = request.app.state.sandbox
-    params = await _form(request)
+    params = await read_params(request)
     grant = params.get("grant_type")
     if not grant:
         return oauth_error("invalid_request", "grant_type is required.")
-    client_id, secret = _client_auth(request, params)
-    row = sandbox.db.conn.execute(
-        "SELECT secret_hash, workspace_id, scopes FROM oauth_clients WHERE client_id = ?", (client_id or "",)
-    ).fetchone()
     if grant == "client_credentials":
-        if row is None or not secret or not hmac.compare_digest(row[0], hash_secret(secret)):
-            return oauth_error("invalid_client", "Client authentication failed.", 401)
-        allowed = set(row[2].split())
-        asked = str(params.get("scope") or "").split() or sorted(allowed)
-        if not set(asked) <= allowed:
+        client = _client(request, params, authenticate=True)
+        if client is None or client.public:
+            return _client_error()
+        scopes = client.grant_scopes(params.get("scope"))
+        if scopes is None:
             return oauth_error("invalid_scope", "The requested scope exceeds what this client may have.")
-        return JSONResponse(issue_access_token(sandbox, row[1], " ".join(asked), client_id or ""), headers=NO_STORE)
-    if grant == "authorization_code":
-        if row is None:
-            return oauth_error("invalid_client", "Client authentication failed.", 401)
-        return _redeem_code(sandbox, params, client_id or "")
-    if grant == "refresh_token":
-        if row is None:
-            return oauth_error("invalid_client", "Client authentication failed.", 401)
-        return _refresh(sandbox, params, client_id or "")
-    return oauth_error("unsupported_grant_type", f"The grant type '{str(grant)[:60]}' is not supported.")
+        return JSONResponse(
+            grants.issue_tokens(sandbox, client.workspace_id, scopes, client.client_id), headers=NO_STORE
+        )
+    redeemers = {
+        "authorization_code": lambda c: grants.redeem_code(sandbox, c, params),
+        "refresh_token": lambda c: grants.refresh(sandbox, c, params),
+        DEVICE_GRANT: lambda c: device.redeem(sandbox, c, params.get("device_code")),
+    }
+    redeem = redeemers.get(str(grant))
+    if redeem is None:
+        return oauth_error("unsupported_grant_type", f"The grant type '{str(grant)[:60]}' is not supported.")
+    client = _client(request, params, authenticate=False)
+    if client is None:
+        return _client_error()
+    try:
+        return JSONResponse(redeem(client), headers=NO_STORE)
+    except GrantError as exc:
+        return oauth_error(exc.error, exc.description)
 
 
-def _take_token(sandbox: Sandbox, kind: str, value: str, client_id: str) -> dict[str, Any] | None:
-    """Look up and spend a one-time credential (code or refresh token)."""
-    digest = hash_secret(value)
-    row = sandbox.db.conn.execute(
-        "SELECT workspace_id, user_id, scopes, expires_at, data, client_id, revoked FROM tokens WHERE hash = ? AND kind = ?",
-        (digest, kind),
-    ).fetchone()
-    if row is None or row[5] != client_id or row[6] or row[3] < time.time():
-        return None
-    sandbox.db.conn.execute("UPDATE tokens SET revoked = 1 WHERE hash = ?", (digest,))
-    return {"workspace_id": row[0], "user_id": row[1], "scopes": row[2], "data": json.loads(row[4])}
-
-
-def _redeem_code(sandbox: Sandbox, params: dict[str, Any], client_id: str) -> Response:
-    code, verifier = params.get("code"), params.get("code_verifier")
-    if not code or not verifier:
-        return oauth_error("invalid_request", "code and code_verifier are required.")
-    grant = _take_token(sandbox, "code", str(code), client_id)
-    if grant is None:
-        return oauth_error("invalid_grant", "The authorization code is invalid, used or expired.")
-    data = grant["data"]
-    if data.get("redirect_uri") != params.get("redirect_uri"):
-        return oauth_error("invalid_grant", "redirect_uri does not match the authorization request.")
-    if not verify_pkce(str(verifier), data.get("code_challenge", "")):
-        return oauth_error("invalid_grant", "The code_verifier does not match the code_challenge.")
-    body = issue_access_token(
-        sandbox, grant["workspace_id"], grant["scopes"], client_id, grant["user_id"], refresh=True
-    )
+@router.post("/device_authorization", summary="Start a device sign-in (RFC 8628)")
+async def device_authorization(request: Request) -> Response:
+    sandbox: Sandbox = request.app.state.sandbox
+    params = await read_params(request)
+    client = _client(request, params, authenticate=False)
+    if client is None:
+        return _client_error()
+    workspace_id = client.grant_workspace(sandbox.db, params.get("workspace"))
+    if workspace_id is None:
+        return oauth_error("invalid_request", "workspace is missing or not a workspace this client can sign in to.")
+    scopes = client.grant_scopes(params.get("scope"))
+    if scopes is None:
+        return oauth_error("invalid_scope", "The requested scope exceeds what this client may have.")
+    device_code, user_code = device.open_grant(sandbox, client, workspace_id, scopes)
+    verification_uri = str(request.base_url).rstrip("/") + "/v1/oauth/device"
+    body = {
+        "device_code": device_code,
+        "user_code": user_code,
+        "verification_uri": verification_uri,
+        "verification_uri_complete": f"{verification_uri}?user_code={user_code}",
+        "expires_in": sandbox.limits.device_code_ttl,
+        "interval": sandbox.limits.device_interval,
+    }
     return JSONResponse(body, headers=NO_STORE)
 
 
-def _refresh(sandbox: Sandbox, params: dict[str, Any], client_id: str) -> Response:
-    value = params.get("refresh_token")
-    if not value:
-        return oauth_error("invalid_request", "refresh_token is required.")
-    grant = _take_token(sandbox, "refresh", str(value), client_id)
-    if grant is None:
-        return oauth_error("invalid_grant", "The refresh token is invalid, used or revoked.")
-    body = issue_access_token(
-        sandbox, grant["workspace_id"], grant["scopes"], client_id, grant["user_id"], refresh=True
-    )
-    return JSONResponse(body, headers=NO_STORE)
+@router.post("/revoke", summary="Revoke an access or refresh token (RFC 7009)")
+async def revoke(request: Request) -> Response:
+    sandbox: Sandbox = request.app.state.sandbox
+    params = await read_params(request)
+    client = _client(request, params, authenticate=True)
+    if client is None:
+        return _client_error()
+    value = params.get("token")
+    if not value or not isinstance(value, str):
+        return oauth_error("invalid_request", "token is required.")
+    grants.revoke(sandbox, value, client)  # unknown tokens are fine: RFC 7009 section 2.2
+    return JSONResponse({}, headers=NO_STORE)

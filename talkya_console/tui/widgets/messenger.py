@@ -13,7 +13,7 @@ from textual.widgets import DataTable, RichLog
 from talkya_console.tui.widgets.pane import Pane, ago, api_failures
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
-    from talkya_console.wire import Channel, Event, Message
+    from talkya_console.wire import Channel, Event, Message, User
 
 
 class MessageLog(RichLog):
@@ -49,7 +49,15 @@ class MessengerPane(Pane):
         super().__init__(number)
         self.channels: dict[str, Channel] = {}
         self.unread: dict[str, int] = {}
+        self.mentioned: set[str] = set()  # channels with an unread mention of the signed-in user
         self.selected: str | None = None
+        self.me: User | None = None
+
+    def signed_in(self, me: User) -> None:
+        """Mentions of this staff member stand out (and the open channel is redrawn to show them)."""
+        self.me = me
+        if self.selected is not None:
+            self.load_messages(self.selected)
 
     def compose_body(self) -> list[Widget]:
         """Channels table and message log side by side."""
@@ -93,7 +101,8 @@ class MessengerPane(Pane):
     def unread_cell(self, channel_id: str) -> Text:
         """The unread count, blank at zero."""
         count = self.unread.get(channel_id, 0)
-        return Text(str(count) if count else "", style="bold")
+        mark = "@" if channel_id in self.mentioned else ""
+        return Text(f"{mark}{count}" if count else "", style="bold yellow" if mark else "bold")
 
     @on(DataTable.RowHighlighted, "#channels-table")
     def highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -105,6 +114,7 @@ class MessengerPane(Pane):
         """Mark a channel read and load its messages."""
         self.selected = channel_id
         self.unread[channel_id] = 0
+        self.mentioned.discard(channel_id)
         self.query_one("#channels-table", DataTable).update_cell(channel_id, "unread", self.unread_cell(channel_id))
         self.load_messages(channel_id)
 
@@ -127,7 +137,8 @@ class MessengerPane(Pane):
         """`HH:MM name: text`."""
         text = Text(f"{ago(message.created_at, self.now())} ", style="dim")
         text.append(message.author.name or message.author.type, style="bold")
-        text.append(f": {message.text}")
+        mentioned = self.me is not None and self.me.id in message.mentions
+        text.append(f": {message.text}", style="bold yellow" if mentioned else "")
         return text
 
     def apply_event(self, event: Event) -> None:
@@ -136,6 +147,12 @@ class MessengerPane(Pane):
         message_id = event.data.get("message_id")
         if not isinstance(channel_id, str) or channel_id not in self.channels:
             return
+        mentions = event.data.get("mentions")
+        if self.me is not None and isinstance(mentions, list) and self.me.id in mentions:
+            self.notify(f"You were mentioned in #{self.channels[channel_id].name}", title="Mention")
+            self.app.bell()
+            if channel_id != self.selected:
+                self.mentioned.add(channel_id)
         if channel_id == self.selected and isinstance(message_id, str):
             self.fetch_message(message_id)
             return

@@ -14,7 +14,7 @@ from textual.widgets import Static
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
     from talkya_console.api import TalkyaClient
     from talkya_console.tui.app import TalkyaConsole
-    from talkya_console.wire import Event
+    from talkya_console.wire import Event, User
 
 
 def api_failures() -> tuple[type[Exception], ...]:
@@ -80,6 +80,9 @@ class Pane(Vertical):
         line = self.query_one(".problem", Static)
         line.update(problem_text(error, self.now()) if error else "")
         line.set_class(error is not None, "-shown")
+
+    def signed_in(self, me: User) -> None:
+        """Who is at the keyboard (for "mine" and mentions); most panes do not need it."""
 
     def load(self) -> None:
         """Fetch the pane's data (in a worker)."""

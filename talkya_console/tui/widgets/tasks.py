@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
+from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
 from talkya_console.tui.widgets.pane import Pane, ago, api_failures
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
-    from talkya_console.wire import Event, Handoff, Task
+    from talkya_console.wire import Event, Handoff, Task, User
 
 
 FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
@@ -26,11 +27,35 @@ class TasksPane(Pane):
     PANE_ID = "tasks"
     TITLE = "Tasks and handoffs"
     EVENT_TYPES: ClassVar[frozenset[str]] = frozenset({"task.followup_due", "openclaw.handoff.created"})
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("m", "toggle_mine", "Mine/all", id="tasks.mine")]
 
     def __init__(self, number: int) -> None:
         super().__init__(number)
+        self.number = number
         self.tasks: dict[str, Task] = {}
         self.handoffs: dict[str, Handoff] = {}
+        self.me: User | None = None
+        self.mine = False
+
+    def signed_in(self, me: User) -> None:
+        """ "Mine" means this staff member's."""
+        self.me = me
+        if self.mine:
+            self.render_rows()
+
+    def is_mine(self, user_id: str | None, role: str | None) -> bool:
+        """Assigned to me, or to my role and no one in particular."""
+        me = self.me
+        return me is not None and (user_id == me.id or (user_id is None and role == me.role))
+
+    def action_toggle_mine(self) -> None:
+        """Show only mine, or everything."""
+        if self.me is None:
+            self.notify("Sign in as a staff member to see your own tasks.", severity="warning")
+            return
+        self.mine = not self.mine
+        self.border_title = f"{self.number} {self.TITLE}" + (" · mine" if self.mine else "")
+        self.render_rows()
 
     def compose_body(self) -> list[Widget]:
         """One table for both kinds."""
@@ -67,9 +92,11 @@ class TasksPane(Pane):
         keep = table.cursor_row
         table.clear()
         for handoff in sorted(self.handoffs.values(), key=lambda h: h.created_at, reverse=True):
-            table.add_row(*self.handoff_row(handoff), key=handoff.id)
+            if not self.mine or self.is_mine(handoff.assignee_user_id, handoff.assignee_role):
+                table.add_row(*self.handoff_row(handoff), key=handoff.id)
         for task in sorted(self.tasks.values(), key=lambda t: t.due_at or FAR_FUTURE):
-            table.add_row(*self.task_row(task), key=task.id)
+            if not self.mine or self.is_mine(task.assignee_user_id, task.assignee_role):
+                table.add_row(*self.task_row(task), key=task.id)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
 
