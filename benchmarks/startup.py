@@ -84,7 +84,8 @@ def _wait_gone(data_home: str | None, limit: float = 15.0) -> None:
         return
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if subprocess.run(["pgrep", "-f", data_home], capture_output=True).returncode != 0:
+        pattern = f"talkya_console.embedded {data_home}"
+        if subprocess.run(["pgrep", "-f", pattern], capture_output=True).returncode != 0:
             return
         time.sleep(0.05)
     print(f"warning: processes using {data_home} still running after {limit:.0f} s", file=sys.stderr)

@@ -176,6 +176,11 @@ async def test_code_flow_signs_in_the_staff_member_and_audits_their_writes(http,
     assert created.status_code == 201, created.text
     entries = sandbox.db.all("audit_entry", TB, AuditEntry, Where().eq("record_id", created.json()["id"]))
     assert [(e.action, e.actor.type, e.actor.id) for e in entries] == [("created", "user", "usr_114")]
+    # Not only the chart: every write records who made it.
+    task = await http.post("/v1/tasks", json={"title": "Call back about results"}, headers=headers)
+    assert task.status_code == 201, task.text
+    entries = sandbox.db.all("audit_entry", TB, AuditEntry, Where().eq("record_id", task.json()["id"]))
+    assert [(e.record_type, e.actor.type, e.actor.id) for e in entries] == [("task", "user", "usr_114")]
 
 
 async def test_the_page_post_is_single_use(http):

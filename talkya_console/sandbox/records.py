@@ -18,9 +18,6 @@ from talkya_console.wire.events import Event, event_matches
 
 M = TypeVar("M", bound=BaseModel)
 
-AUDITED = {"patient", "encounter", "note", "document"}
-
-
 def json_response(raw: str | bytes, status: int = 200) -> Response:
     return Response(raw, status_code=status, media_type="application/json")
 
@@ -138,14 +135,14 @@ def write(
     event: tuple[str, dict[str, Any]] | None = None,
     insert: bool = True,
 ) -> M:
-    """Store `model` (insert or update) with its audit entry and event, atomically."""
+    """Store `model` (insert or update) with its audit entry and event, atomically. Every write is
+    audited, so each records who made it (the staff member a token carries, else the key)."""
     with ctx.db.tx():
         if insert:
             ctx.db.insert(kind, ctx.ws, model)
         else:
             ctx.db.update(kind, ctx.ws, model)
-        if kind in AUDITED:
-            audit(ctx, kind, model.id, action, fields)  # type: ignore[attr-defined]
+        audit(ctx, kind, model.id, action, fields)  # type: ignore[attr-defined]
         if event is not None:
             emit(ctx.sandbox, ctx.ws, event[0], event[1])
     return model

@@ -39,7 +39,7 @@ class SignInScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signin-box"):
-            yield Static(self.reason, id="signin-reason")
+            yield Static(self.reason, id="signin-reason", classes="" if self.reason else "-empty")
             yield Static("Asking Talkya for a sign-in code…", id="signin-status")
             yield Static("", id="signin-code")
             yield Static("", id="signin-url")
