@@ -18,6 +18,7 @@ from talkya_console.wire.events import Event, event_matches
 
 M = TypeVar("M", bound=BaseModel)
 
+
 def json_response(raw: str | bytes, status: int = 200) -> Response:
     return Response(raw, status_code=status, media_type="application/json")
 
