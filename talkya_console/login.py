@@ -76,8 +76,10 @@ def browser_opener(env: Mapping[str, str]) -> Callable[[str], bool] | None:
 def _where(args: argparse.Namespace, deps: LoginDeps) -> tuple[str, str | None, str | None]:
     """The profile label, base URL and workspace; raises config.ConfigError."""
     cfg = config.load_config(env=deps.env)
-    profile = config.resolve_profile(cfg, args.profile, deps.env)
-    return args.profile or DEFAULT_PROFILE, profile.base_url, profile.workspace
+    # As the console resolves it (runtime.resolve_runtime), so both find the same stored sign-in.
+    name = getattr(args, "profile", None) or deps.env.get("TALKYA_PROFILE") or None
+    profile = config.resolve_profile(cfg, name, deps.env)
+    return name or DEFAULT_PROFILE, profile.base_url, profile.workspace
 
 
 def run_login(args: argparse.Namespace, deps: LoginDeps | None = None) -> int:

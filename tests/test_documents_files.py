@@ -173,10 +173,11 @@ async def test_list_files_filters_by_patient_and_purpose(api, patient_id):
     assert [f["id"] for f in listed] == [recording.json()["id"]]
 
 
-async def test_files_are_not_audited_but_documents_are(api, sandbox, patient_id):
+async def test_files_and_documents_are_each_audited_with_who_stored_them(api, sandbox, patient_id):
     stored = (await api.post("/v1/files", files=upload())).json()
     filed = (await document(api, patient_id)).json()
-    assert sandbox.db.all("audit_entry", "ws_truebliss", AuditEntry, Where().eq("record_id", stored["id"])) == []
+    entries = sandbox.db.all("audit_entry", "ws_truebliss", AuditEntry, Where().eq("record_id", stored["id"]))
+    assert [(e.record_type, e.action, e.actor.type) for e in entries] == [("file", "created", "api_key")]
     entries = sandbox.db.all("audit_entry", "ws_truebliss", AuditEntry, Where().eq("record_id", filed["id"]))
     assert [(e.record_type, e.action) for e in entries] == [("document", "created")]
 
