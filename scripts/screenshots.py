@@ -74,6 +74,7 @@ SHOTS: dict[str, tuple[tuple[str, ...], tuple[int, int]]] = {
     "zoom-messenger": (("2", "z"), (120, 40)),
     "tasks-mine": (("4", "m"), (120, 40)),
     "locked": (("ctrl+l", *"1234", "enter"), (120, 40)),
+    "chart-revealed": (("slash", *"maria lopez", "enter", "v"), (120, 40)),
 }
 
 

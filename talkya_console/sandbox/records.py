@@ -67,7 +67,7 @@ def actor(ctx: Ctx) -> AuditActor:
     return AuditActor(type="api_key" if p.actor_type == "api_key" else "oauth_client", id=p.actor_id)
 
 
-def audit(ctx: Ctx, record_type: str, record_id: str, action: str, fields: list[str] | None = None) -> None:
+def audit(ctx: Ctx, record_type: str, record_id: str, action: str, fields: list[str] | None = None) -> AuditEntry:
     entry = AuditEntry(
         id=new_id("aud"),
         record_type=record_type,
@@ -79,6 +79,7 @@ def audit(ctx: Ctx, record_type: str, record_id: str, action: str, fields: list[
         created_at=now(),
     )
     ctx.db.insert("audit_entry", ctx.ws, entry)
+    return entry
 
 
 def emit(sandbox: Sandbox, workspace_id: str, type_: str, data: dict[str, Any]) -> Event:

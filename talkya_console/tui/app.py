@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # imported for annotations only: the first frame does not wai
 
     Subscribe = Callable[[int | None, str | None], AsyncIterator[Event | Reset]]
 PANES: tuple[type[Pane], ...] = (CallsPane, MessengerPane, PatientsPane, TasksPane)
+RECENT_CHARTS = 10
 DESK_ACTIONS = frozenset({"focus_pane", "zoom", "lookup", "refresh"})
 
 
@@ -130,6 +131,8 @@ class TalkyaConsole(StaffDesk):
         self.locked = False
         # Set once boot has run (whether the runtime started or not): tests and scripts await it.
         self.booted = asyncio.Event()
+        # Charts opened this session, newest last: id -> "name · MRN" (memory only, never on disk).
+        self.recent_charts: dict[str, str] = {}
         self.keymap = dict(keymap or {})
         if self.keymap:
             self.set_keymap(self.keymap)
@@ -242,6 +245,13 @@ class TalkyaConsole(StaffDesk):
     def open_chart(self, patient_id: str) -> None:
         """Show one patient's chart."""
         self.push_screen(ChartScreen(patient_id))
+
+    def remember_chart(self, patient_id: str, label: str) -> None:
+        """A chart was opened: first in the lookup's recent list (ten kept)."""
+        self.recent_charts.pop(patient_id, None)
+        self.recent_charts[patient_id] = label
+        while len(self.recent_charts) > RECENT_CHARTS:
+            del self.recent_charts[next(iter(self.recent_charts))]
 
     def open_channel(self, channel_id: str) -> None:
         """Focus the messenger on one channel."""

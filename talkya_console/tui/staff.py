@@ -36,6 +36,7 @@ class StaffDesk(App[None]):
     idle_lock_seconds: float | None
     monotonic: Callable[[], float]
     last_input: float
+    recent_charts: dict[str, str]
 
     async def load_me(self, *, remind_pin: bool = True) -> None:
         """Who the credentials belong to: the header, "mine" and mentions follow from it."""
@@ -124,6 +125,7 @@ class StaffDesk(App[None]):
             return
         self.locked = True
         client, self.client, self.me = self.client, None, None
+        self.recent_charts.clear()  # the next person at this desk does not see whose charts were open
         self.query_one(ConsoleHeader).set_who("signed out")
         try:
             await self.identity.sign_out(client)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from talkya_console.api import TalkyaClient
+import pytest
+
+from talkya_console.api import NotFound, TalkyaClient, ValidationError
 from talkya_console.wire import Patient, PatientUpdate
 
 
@@ -43,3 +45,17 @@ async def test_audit_records_each_write(client: TalkyaClient, patient: Patient) 
     await client.patients.update(patient.id, {"preferred_name": "Ro"})
     actions = [entry.action async for entry in client.patients.audit(patient.id)]
     assert sorted(actions) == ["created", "updated"]
+
+
+async def test_chart_opens_and_reveals_go_on_the_records_audit_trail(client: TalkyaClient, patient: Patient) -> None:
+    viewed = await client.patients.record_access(patient.id, "viewed")
+    revealed = await client.patients.record_access(patient.id, "revealed")
+    assert (viewed.record_id, viewed.action, viewed.actor.type) == (patient.id, "viewed", "api_key")
+    trail = [entry.action async for entry in client.patients.audit(patient.id)]
+    assert {"viewed", "revealed"} <= set(trail)
+    assert revealed.id in [entry.id async for entry in client.patients.audit(patient.id)]
+    with pytest.raises(NotFound):
+        await client.patients.record_access("pat_missing", "viewed")
+    with pytest.raises(ValidationError) as caught:
+        await client.patients.record_access(patient.id, "printed")  # type: ignore[arg-type]
+    assert caught.value.param == "action"

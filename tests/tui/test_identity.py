@@ -250,12 +250,14 @@ async def test_sign_out_from_the_palette_hides_the_desk(identity: FakeIdentity, 
     app = staff_console(identity, ticker)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        app.remember_chart("pat_1", "Maria Lopez  ·  TB100001")
         await pilot.press("ctrl+p")
         await pilot.press(*"sign out")
         await until(pilot, lambda: any(hit.startswith("Sign out") for hit in hits(app)))
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, SignInScreen))
         assert identity.sign_outs == 1
+        assert not app.recent_charts  # the next person does not see whose charts were open
 
 
 async def test_wrong_pin_format_is_refused_inline(identity: FakeIdentity, ticker: Ticker) -> None:

@@ -168,3 +168,28 @@ async def test_update_to_a_known_call_changes_its_row_in_place(
         await settle(pilot)
         assert table.row_count == before
         assert table.get_row_index(second) == 1
+
+
+async def test_an_empty_lookup_lists_the_charts_opened_newest_first(console: TalkyaConsole) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert console.screen.query_one(OptionList).option_count == 0
+        await pilot.press("escape")
+        table = console.query_one("#patients-table", DataTable)
+        opened = []
+        for row in (0, 1):
+            await pilot.press("3")
+            table.move_cursor(row=row)
+            await pilot.press("enter")
+            await settle(pilot)
+            opened.append(console.screen.patient.name)  # type: ignore[attr-defined]
+            await pilot.press("escape")
+        await pilot.press("slash")
+        await settle(pilot)
+        options = console.screen.query_one(OptionList)
+        assert [str(options.get_option_at_index(i).prompt).split("  ·  ")[0] for i in range(2)] == opened[::-1]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(console.screen, ChartScreen) and console.screen.patient.name == opened[1]  # type: ignore[union-attr]

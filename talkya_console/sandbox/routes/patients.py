@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,7 +15,7 @@ from talkya_console.sandbox.context import Ctx, Scope
 from talkya_console.sandbox.db import Where
 from talkya_console.sandbox.errors import ApiError
 from talkya_console.sandbox.ids import new_id
-from talkya_console.sandbox.records import load, merge, model_response, page_response, write
+from talkya_console.sandbox.records import audit, load, merge, model_response, page_response, write
 from talkya_console.sandbox.routes._common import ListArgs, e164, list_args
 from talkya_console.wire import AuditEntry, ListPage, Patient, PatientCreate, PatientUpdate, Phone
 from talkya_console.wire.common import now
@@ -55,12 +55,26 @@ class PatientQuery(BaseModel):
     tag: str | None = Field(None, max_length=40)
 
 
+SEARCH_FIELDS = ("query", "name", "dob", "mrn", "phone", "email", "tag")
+
+
+class AccessBody(BaseModel):
+    """How a chart was looked at: opened (`viewed`), or its masked details shown (`revealed`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["viewed", "revealed"]
+
+
 def _list(ctx: Ctx, q: PatientQuery) -> Response:
     expression = search.match_expression(
         query=q.query, name=q.name, dob=q.dob, mrn=q.mrn, phone=q.phone, email=q.email, tag=q.tag
     )
     if expression is None:
         return page_response(ctx.db.page("patient", ctx.ws, limit=q.limit, cursor=q.cursor or None))
+    # A search is a look into the record set: who searched, when, and by what (never the terms).
+    used = [field for field in SEARCH_FIELDS if getattr(q, field)]
+    audit(ctx, "patient_search", ctx.request_id or "", "searched", used)
     return page_response(search.search_page(ctx.db, ctx.ws, expression, q.limit, q.cursor or None))
 
 
@@ -133,6 +147,18 @@ async def update_patient(patient_id: str, body: PatientUpdate, ctx: Ctx = Depend
         write(ctx, "patient", updated, action="updated", fields=changed, insert=False)
         search.index(ctx.db, updated)
     return model_response(updated)
+
+
+@router.post(
+    "/{patient_id}/access",
+    response_model=AuditEntry,
+    status_code=201,
+    summary="Record that a chart was viewed or revealed",
+)
+async def record_access(patient_id: str, body: AccessBody, ctx: Ctx = Depends(Scope("patients:read"))) -> Response:
+    load(ctx, "patient", patient_id, Patient)
+    entry = audit(ctx, "patient", patient_id, body.action)
+    return model_response(entry, 201)
 
 
 @router.get("/{patient_id}/audit", response_model=ListPage[AuditEntry], summary="The record's audit trail")

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from talkya_console.tui.masking import mask_dob
 from talkya_console.tui.widgets.pane import api_failures
 
 if TYPE_CHECKING:
@@ -35,8 +36,9 @@ class LookupScreen(ModalScreen[str | None]):
             yield OptionList(id="lookup-results")
 
     def on_mount(self) -> None:
-        """Title the box."""
+        """Title the box; list the recent charts."""
         self.query_one("#lookup-box").border_title = "Patient lookup"
+        self.search("")
 
     @on(Input.Changed)
     def changed(self, event: Input.Changed) -> None:
@@ -51,7 +53,15 @@ class LookupScreen(ModalScreen[str | None]):
         client = self.console.client
         if not query or client is None:
             results.clear_options()
-            status.update("Type to search patients." if client else "Waiting for the API…")
+            recent = list(reversed(self.console.recent_charts.items()))
+            if client is None:
+                status.update("Waiting for the API…")
+            elif recent:
+                results.add_options(Option(label, id=patient_id) for patient_id, label in recent)
+                results.highlighted = 0
+                status.update("Recent charts; type to search patients.")
+            else:
+                status.update("Type to search patients.")
             return
         try:
             page = await client.patients.search(query=query).page(limit=20)
@@ -59,9 +69,7 @@ class LookupScreen(ModalScreen[str | None]):
             status.update(f"Search failed: {type(error).__name__}.")
             return
         results.clear_options()
-        results.add_options(
-            Option(f"{p.name}  ·  {p.mrn}  ·  {p.dob.isoformat() if p.dob else '—'}", id=p.id) for p in page.data
-        )
+        results.add_options(Option(f"{p.name}  ·  {p.mrn}  ·  {mask_dob(p.dob)}", id=p.id) for p in page.data)
         if page.data:
             results.highlighted = 0
         status.update(f"{len(page.data)}{'+' if page.has_more else ''} found; ↑↓ to choose, Enter to open.")

@@ -8,6 +8,7 @@ from textual import on, work
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from talkya_console.tui.masking import mask_dob
 from talkya_console.tui.messages import OpenChart
 from talkya_console.tui.widgets.pane import Pane, api_failures
 
@@ -42,8 +43,7 @@ class PatientsPane(Pane):
     @staticmethod
     def row(patient: Patient) -> tuple[str, ...]:
         """The cells of one patient."""
-        dob = patient.dob.isoformat() if patient.dob else "—"
-        return (patient.name, patient.mrn, dob, ", ".join(patient.tags))
+        return (patient.name, patient.mrn, mask_dob(patient.dob), ", ".join(patient.tags))
 
     @work(exclusive=True, group="load")
     async def load(self) -> None:
