@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -44,10 +44,13 @@ RECENT_CHARTS = 10
 DESK_ACTIONS = frozenset({"focus_pane", "zoom", "lookup", "refresh"})
 
 
-def styles_path() -> Path:
-    """`app.tcss` inside the installed package, else in the repository's `styles/`."""
-    packaged = Path(talkya_console.__file__).parent / "styles" / "app.tcss"
-    return packaged if packaged.exists() else Path(talkya_console.__file__).parent.parent / "styles" / "app.tcss"
+STYLESHEETS = ("app.tcss", "chart.tcss", "forms.tcss")
+
+
+def styles_path(name: str = "app.tcss") -> Path:
+    """A stylesheet inside the installed package, else in the repository's `styles/`."""
+    packaged = Path(talkya_console.__file__).parent / "styles" / name
+    return packaged if packaged.exists() else Path(talkya_console.__file__).parent.parent / "styles" / name
 
 
 def preload_client_stack() -> None:
@@ -75,7 +78,7 @@ class TalkyaConsole(StaffDesk):
     """The staff console."""
 
     TITLE = "Talkya Console"
-    CSS_PATH = styles_path()
+    CSS_PATH: ClassVar[list[str | PurePath]] = [styles_path(name) for name in STYLESHEETS]
     COMMANDS = App.COMMANDS | {ActionsProvider, PatientsProvider, ChannelsProvider, TasksProvider}
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-narrow"),
