@@ -75,6 +75,9 @@ SHOTS: dict[str, tuple[tuple[str, ...], tuple[int, int]]] = {
     "tasks-mine": (("4", "m"), (120, 40)),
     "locked": (("ctrl+l", *"1234", "enter"), (120, 40)),
     "chart-revealed": (("slash", *"maria lopez", "enter", "v"), (120, 40)),
+    "chart-encounters": (("slash", *"maria lopez", "enter", "2"), (120, 40)),
+    "chart-calls": (("slash", *"maria lopez", "enter", "6"), (120, 40)),
+    "new-patient": (("3", "n", *["tab"] * 4, *"Ana", "tab", "tab", "tab", *"3/14/80", "ctrl+s"), (120, 40)),
 }
 
 

@@ -18,6 +18,7 @@ from textual.widgets import Footer
 
 import talkya_console
 from talkya_console.tui.commands import ActionsProvider, ChannelsProvider, PatientsProvider, TasksProvider
+from talkya_console.tui.forms.base import FormScreen
 from talkya_console.tui.messages import ClientReady, LiveEvent, LiveReset, LiveStatus, OpenChart
 from talkya_console.tui.screens.chart import ChartScreen
 from talkya_console.tui.screens.help import HelpScreen
@@ -322,7 +323,9 @@ class TalkyaConsole(StaffDesk):
             ("Lookup", LookupScreen.BINDINGS),
             ("Chart", ChartScreen.BINDINGS),
             ("Help", HelpScreen.BINDINGS),
+            ("Patients pane", PatientsPane.BINDINGS),
             ("Tasks pane", TasksPane.BINDINGS),
+            ("Forms", FormScreen.BINDINGS),
             ("Locked", LockScreen.BINDINGS),
             ("Signing in", SignInScreen.BINDINGS),
         ]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from talkya_console.tui.forms import open_new_patient
 from talkya_console.tui.widgets.messenger import MessengerPane
 from talkya_console.tui.widgets.pane import api_failures
 from talkya_console.tui.widgets.tasks import TasksPane
@@ -93,6 +94,7 @@ class ActionsProvider(ConsoleProvider):
             *panes,
             ("Zoom pane", "Toggle full screen for the focused pane", app.action_zoom),
             ("Patient lookup", "Search patients and open a chart", app.action_lookup),
+            ("New patient", "Register a patient (intake consent first)", partial(open_new_patient, app)),
             ("Next theme", "Cycle the colour theme", app.action_next_theme),
             ("Show keys", "Every key binding", app.action_help),
             ("Refresh", "Refetch every pane", app.action_refresh),

@@ -1,4 +1,9 @@
-"""A simple chart: demographics, tags and consent of one patient (on screen only, never logged).
+"""A patient's chart, in sections (tabs): overview, encounters, notes, documents, telehealth, calls
+and the audit trail (on screen only, never logged).
+
+Only the overview is fetched on open; every other section fetches its first page the first time it
+is shown, and its next page when the user reaches the end of its list (or presses `m`), so a chart
+with hundreds of encounters opens as fast as one with two.
 
 Date of birth, phones, email and address show masked until `v` reveals them for this chart; the
 opening and the reveal both go on the patient's audit trail, as the signed-in staff member."""
@@ -7,69 +12,43 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.table import Table
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, TabbedContent
 
-from talkya_console.tui.masking import HIDDEN, mask_dob, mask_email, mask_phone
+from talkya_console.tui.chart.activity import Audit, Calls
+from talkya_console.tui.chart.clinical import Documents, Encounters, Notes, Telehealth
+from talkya_console.tui.chart.overview import Overview
+from talkya_console.tui.chart.section import Directory, ListSection, Section
 from talkya_console.tui.widgets.pane import api_failures
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
     from talkya_console.tui.app import TalkyaConsole
     from talkya_console.wire import Patient
 
-
-def yes(value: bool) -> str:
-    """`yes` or `no`."""
-    return "yes" if value else "no"
-
-
-def chart_table(patient: Patient, *, revealed: bool = False) -> Table:
-    """The chart as label/value rows; contact details and date of birth masked unless `revealed`."""
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", justify="right")
-    table.add_column()
-    address = patient.address
-    where = ", ".join(x for x in (address.line1, address.line2, address.city) if x) if address else ""
-    dob = patient.dob.isoformat() if patient.dob else "—"
-    phones = [f"{p.number} ({p.type})" for p in patient.phones]
-    emails = list(patient.emails)
-    if not revealed:
-        dob = mask_dob(patient.dob)
-        phones = [f"{mask_phone(p.number)} ({p.type})" for p in patient.phones]
-        emails = [mask_email(e) for e in patient.emails]
-        where = HIDDEN if where else ""
-    consent = patient.consent
-    captured = f"{consent.captured_at:%Y-%m-%d}" if consent.captured_at else "—"
-    rows = [
-        ("Name", patient.name + (f" ({patient.preferred_name})" if patient.preferred_name else "")),
-        ("MRN", patient.mrn),
-        ("Date of birth", dob),
-        ("Sex", patient.sex),
-        ("Phones", ", ".join(phones) or "—"),
-        ("Email", ", ".join(emails) or "—"),
-        ("Address", where or "—"),
-        ("Tags", ", ".join(patient.tags) or "—"),
-        ("", ""),
-        ("Intake consent", f"{yes(consent.intake)}, {consent.method or 'no method'}, captured {captured}"),
-        ("SMS", yes(consent.sms)),
-        ("Marketing", yes(consent.marketing)),
-    ]
-    for label, value in rows:
-        table.add_row(label, value)
-    return table
+SECTIONS: tuple[type[Section], ...] = (Overview, Encounters, Notes, Documents, Telehealth, Calls, Audit)
+SECTION_IDS = ("overview", "encounters", "notes", "documents", "telehealth", "calls", "audit")
 
 
 class ChartScreen(ModalScreen[None]):
-    """One patient's chart; Escape closes."""
+    """One patient's chart; number keys or left/right switch sections, Escape closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", id="chart.close"),
         Binding("v", "reveal", "Reveal DOB and contact", id="chart.reveal"),
+        Binding("m", "more", "More", id="chart.more"),
+        Binding("e", "edit", "Edit demographics", id="chart.edit"),
+        Binding("n", "new_encounter", "New encounter", id="chart.new_encounter"),
+        # Priority: the arrows switch sections even while a section's table has the focus.
+        Binding("left", "step(-1)", "Previous section", show=False, priority=True, id="chart.previous"),
+        Binding("right", "step(1)", "Next section", show=False, priority=True, id="chart.next"),
+        *(
+            Binding(str(number), f"section('{section}')", section.capitalize(), show=False, id=f"chart.{section}")
+            for number, section in enumerate(SECTION_IDS, 1)
+        ),
     ]
 
     def __init__(self, patient_id: str) -> None:
@@ -77,39 +56,109 @@ class ChartScreen(ModalScreen[None]):
         self.patient_id = patient_id
         self.patient: Patient | None = None
         self.revealed = False
+        self.directory = Directory()
 
     def compose(self) -> ComposeResult:
-        """The chart box and the footer."""
-        with VerticalScroll(id="chart-box"):
-            yield Static("Loading chart…", id="chart-body")
+        """The chart box with one tab per section, and the footer."""
+        with Vertical(id="chart-box"), TabbedContent(id="chart-tabs"):
+            for section in SECTIONS:
+                yield section(patient_id=self.patient_id, directory=self.directory)  # type: ignore[call-arg]
         yield Footer()
 
     def on_mount(self) -> None:
-        """Fetch the patient."""
+        """Fetch the patient; the overview fetches the CRM context."""
         self.query_one("#chart-box").border_title = "Chart"
+        self.query_one(Overview).shown()
         self.load()
+
+    @property
+    def overview(self) -> Overview:
+        """The overview section."""
+        return self.query_one(Overview)
 
     @work(exclusive=True)
     async def load(self) -> None:
-        """Get the patient and lay out the chart."""
+        """Get the patient and lay out the overview."""
         client = self.console.client
-        body = self.query_one("#chart-body", Static)
         if client is None:
-            body.update("The API is not ready yet.")
+            self.overview.show_patient("The API is not ready yet.")
             return
         try:
             patient = await client.patients.get(self.patient_id)
         except api_failures() as error:
-            body.update(f"Could not load the chart: {type(error).__name__}.")
+            self.overview.show_patient(f"Could not load the chart: {type(error).__name__}.")
             return
         self.patient = patient
         self.console.remember_chart(patient.id, f"{patient.name}  ·  {patient.mrn}")
         self.query_one("#chart-box").border_title = f"Chart · {patient.name}"
-        body.update(chart_table(patient))
+        self.overview.show_patient(patient)
         try:
             await client.patients.record_access(self.patient_id, "viewed")
         except api_failures() as error:  # the chart stays: it was read; say the trail missed it
             self.notify(f"This chart opening could not be audited ({type(error).__name__}).", severity="warning")
+
+    @on(TabbedContent.TabActivated)
+    def section_shown(self, event: TabbedContent.TabActivated) -> None:
+        """A section shown for the first time fetches its data."""
+        if isinstance(event.pane, Section):
+            event.pane.shown()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`m` only where there is more to show."""
+        if action == "more":
+            pane = self.query_one(TabbedContent).active_pane
+            return isinstance(pane, ListSection) and not pane.exhausted
+        return True
+
+    def action_section(self, section_id: str) -> None:
+        """Show one section, with the focus in it."""
+        self.query_one(TabbedContent).active = section_id
+        self.query_one(f"#{section_id}", Section).main_widget().focus()
+
+    def action_step(self, step: int) -> None:
+        """The previous or next section, wrapping around."""
+        active = self.query_one(TabbedContent).active
+        index = SECTION_IDS.index(active) if active in SECTION_IDS else 0
+        self.action_section(SECTION_IDS[(index + step) % len(SECTION_IDS)])
+
+    def action_more(self) -> None:
+        """The next page of the section shown."""
+        pane = self.query_one(TabbedContent).active_pane
+        if isinstance(pane, ListSection):
+            pane.load_more()
+
+    def action_edit(self) -> None:
+        """Edit the demographics; the overview shows what was saved."""
+        from talkya_console.tui.forms import EditPatientScreen
+
+        client = self.console.client
+        if self.patient is None or client is None:
+            return
+
+        def saved(patient: Patient | None) -> None:
+            if patient is not None:
+                self.patient = patient
+                self.overview.show_patient(patient, revealed=self.revealed)
+
+        self.app.push_screen(EditPatientScreen(client, self.patient), saved)
+
+    def action_new_encounter(self) -> None:
+        """Open an encounter for this patient; the Encounters section shows it."""
+        from talkya_console.tui.forms import NewEncounterScreen
+
+        client = self.console.client
+        if client is None:
+            return
+
+        def created(encounter: object | None) -> None:
+            if encounter is not None:
+                self.notify("Encounter opened.", timeout=3)
+                section = self.query_one("#encounters", ListSection)
+                if section.loaded:
+                    section.reload()
+
+        self.app.push_screen(NewEncounterScreen(client, self.patient_id), created)
 
     def action_reveal(self) -> None:
         """Show the masked details of this chart."""
@@ -127,7 +176,7 @@ class ChartScreen(ModalScreen[None]):
             self.notify(f"Not revealed: the reveal could not be audited ({type(error).__name__}).", severity="error")
             return
         self.revealed = True
-        self.query_one("#chart-body", Static).update(chart_table(self.patient, revealed=True))
+        self.overview.show_patient(self.patient, revealed=True)
 
     @property
     def console(self) -> TalkyaConsole:

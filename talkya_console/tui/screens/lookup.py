@@ -35,6 +35,9 @@ class LookupScreen(ModalScreen[str | None]):
             yield Static("Type to search patients.", id="lookup-status")
             yield OptionList(id="lookup-results")
 
+    # The query whose results are on screen (benchmarks and tests wait on it).
+    shown: str | None = None
+
     def on_mount(self) -> None:
         """Title the box; list the recent charts."""
         self.query_one("#lookup-box").border_title = "Patient lookup"
@@ -72,6 +75,7 @@ class LookupScreen(ModalScreen[str | None]):
         results.add_options(Option(f"{p.name}  ·  {p.mrn}  ·  {mask_dob(p.dob)}", id=p.id) for p in page.data)
         if page.data:
             results.highlighted = 0
+        self.shown = query
         status.update(f"{len(page.data)}{'+' if page.has_more else ''} found; ↑↓ to choose, Enter to open.")
 
     @property

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
+from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from talkya_console.tui.forms import open_new_patient
 from talkya_console.tui.masking import mask_dob
 from talkya_console.tui.messages import OpenChart
 from talkya_console.tui.widgets.pane import Pane, api_failures
@@ -22,6 +24,7 @@ class PatientsPane(Pane):
     PANE_ID = "patients"
     TITLE = "Patients and charts"
     EVENT_TYPES: ClassVar[frozenset[str]] = frozenset({"patient.created"})
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("n", "new_patient", "New patient", id="patients.new")]
 
     def __init__(self, number: int) -> None:
         super().__init__(number)
@@ -68,6 +71,10 @@ class PatientsPane(Pane):
         event.stop()
         if event.row_key.value:
             self.post_message(OpenChart(event.row_key.value))
+
+    def action_new_patient(self) -> None:
+        """The new-patient form; the created patient's chart opens."""
+        open_new_patient(self.app, self.post_message)
 
     def apply_event(self, event: Event) -> None:
         """A new patient goes to the top."""

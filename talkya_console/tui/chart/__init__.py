@@ -1,0 +1,1 @@
+"""The patient chart's sections (tabs), each fetched the first time it is shown."""
