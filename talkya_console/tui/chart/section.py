@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from rich.console import RenderableType
 from textual import on, work
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Static, TabPane
 
 from talkya_console.tui.widgets.pane import api_failures, problem_text
@@ -156,6 +156,7 @@ class ListSection(Section, Generic[T]):
         self.next_cursor: str | None = None
         self.exhausted = False
         self.built = False
+        self.building: AwaitMount | None = None
         self.focus_when_built = False
 
     def body(self) -> list[Widget]:
@@ -167,21 +168,23 @@ class ListSection(Section, Generic[T]):
 
     def shown(self) -> None:
         """Built the first time it is shown, not when the chart opens: seven tabs of widgets cost
-        the chart's first paint more than its data (benchmarks/lookup.py)."""
-        if self.built:
-            super().shown()
-            return
-        self.built = True
-        self.mount_all(self.body())
-        self.call_after_refresh(self.ready)
+        the chart's first paint more than its data (benchmarks/lookup.py). The fetch starts at
+        once and waits for the build."""
+        if not self.built:
+            self.built = True
+            self.building = self.mount_all(self.body())
+        super().shown()
 
-    def ready(self) -> None:
-        """Built: fetch the next page when the list is scrolled to its end, and the first one now."""
+    async def ready(self) -> None:
+        """Once built: fetch the next page when the list is scrolled to its end."""
+        if self.building is None:
+            return
+        building, self.building = self.building, None
+        await building
         table = self.query_one(DataTable)
         self.watch(table, "scroll_y", self.scrolled, init=False)
         if self.focus_when_built:
             table.focus()
-        super().shown()
 
     def main_widget(self) -> Any:
         """The table (once built; until then the section, which hands the focus on when built)."""
@@ -237,6 +240,7 @@ class ListSection(Section, Generic[T]):
             self.fetching = False
 
     async def _fetch_page(self) -> None:
+        await self.ready()
         client = self.client
         if client is None:
             self.show_problem("The API is not ready yet.")

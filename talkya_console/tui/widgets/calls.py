@@ -119,7 +119,7 @@ class CallsPane(Pane):
         if isinstance(call_id, str):
             self.fetch_call(call_id)
 
-    @work(group="event")
+    @work(group="event", exit_on_error=False)  # a live refresh that fails (say, mid-shutdown) is dropped
     async def fetch_call(self, call_id: str) -> None:
         """Get one call and show it."""
         if self.client is None:

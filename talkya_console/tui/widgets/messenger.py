@@ -159,7 +159,7 @@ class MessengerPane(Pane):
         self.unread[channel_id] = self.unread.get(channel_id, 0) + 1
         self.query_one("#channels-table", DataTable).update_cell(channel_id, "unread", self.unread_cell(channel_id))
 
-    @work(group="event")
+    @work(group="event", exit_on_error=False)  # a live refresh that fails (say, mid-shutdown) is dropped
     async def fetch_message(self, message_id: str) -> None:
         """Get one message and append it."""
         if self.client is None:

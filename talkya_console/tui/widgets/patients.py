@@ -82,7 +82,7 @@ class PatientsPane(Pane):
         if isinstance(patient_id, str):
             self.fetch_patient(patient_id)
 
-    @work(group="event")
+    @work(group="event", exit_on_error=False)  # a live refresh that fails (say, mid-shutdown) is dropped
     async def fetch_patient(self, patient_id: str) -> None:
         """Get one patient and list them first."""
         if self.client is None:

@@ -128,7 +128,7 @@ class TasksPane(Pane):
         elif isinstance(event.data.get("handoff_id"), str):
             self.fetch_handoff(event.data["handoff_id"])
 
-    @work(group="event")
+    @work(group="event", exit_on_error=False)  # a live refresh that fails (say, mid-shutdown) is dropped
     async def fetch_task(self, task_id: str) -> None:
         """Get one task, show it and toast it."""
         if self.client is None:
@@ -142,7 +142,7 @@ class TasksPane(Pane):
         self.render_rows()
         self.notify(task.title, title="Follow-up due", severity="warning")
 
-    @work(group="event")
+    @work(group="event", exit_on_error=False)  # a live refresh that fails (say, mid-shutdown) is dropped
     async def fetch_handoff(self, handoff_id: str) -> None:
         """Get one handoff, show it and toast it."""
         if self.client is None:
