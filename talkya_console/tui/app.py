@@ -17,10 +17,12 @@ from textual.containers import Grid
 from textual.widgets import Footer
 
 import talkya_console
+from talkya_console.tui.chart.clinical import Encounters, Notes
 from talkya_console.tui.commands import ActionsProvider, ChannelsProvider, PatientsProvider, TasksProvider
 from talkya_console.tui.forms.base import FormScreen
 from talkya_console.tui.messages import ClientReady, LiveEvent, LiveReset, LiveStatus, OpenChart
 from talkya_console.tui.screens.chart import ChartScreen
+from talkya_console.tui.screens.confirm import ConfirmScreen
 from talkya_console.tui.screens.help import HelpScreen
 from talkya_console.tui.screens.lock import LockScreen
 from talkya_console.tui.screens.lookup import LookupScreen
@@ -322,6 +324,9 @@ class TalkyaConsole(StaffDesk):
             ("Anywhere", [*self.BINDINGS, Binding("ctrl+p", "command_palette", "Command palette", id="app.palette")]),
             ("Lookup", LookupScreen.BINDINGS),
             ("Chart", ChartScreen.BINDINGS),
+            ("Chart: encounters", Encounters.BINDINGS),
+            ("Chart: notes", Notes.BINDINGS),
+            ("Confirm", ConfirmScreen.BINDINGS),
             ("Help", HelpScreen.BINDINGS),
             ("Patients pane", PatientsPane.BINDINGS),
             ("Tasks pane", TasksPane.BINDINGS),

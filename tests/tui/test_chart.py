@@ -297,3 +297,43 @@ async def test_a_section_that_fails_says_so_inline_and_the_others_load(sandbox: 
         await settle(pilot)
         assert len(rows(app, "encounters")) == len(demo["encounters"])
         assert "API error" not in screen_text(app)
+
+
+async def test_s_signs_a_draft_note_after_confirming_and_c_closes_an_open_encounter(console: TalkyaConsole) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        client = console.client
+        assert client is not None
+        patient = (await client.patients.search(query="Maria Lopez", limit=1).page()).data[0]
+        encounter = await client.encounters.create(
+            {"patient_id": patient.id, "provider_id": "usr_114", "type": "follow_up"}
+        )
+        note = await client.notes.create(
+            {"encounter_id": encounter.id, "type": "soap", "sections": {"plan": "Recheck"}}
+        )
+        chart = await open_chart(console, pilot, patient.id)
+
+        await pilot.press("3")
+        await settle(pilot)
+        table = chart.query_one("#notes", Section).query_one(DataTable)
+        table.move_cursor(row=table.get_row_index(note.id))
+        await pilot.press("s", "n")  # asked, and declined: nothing changes
+        await settle(pilot)
+        assert (await client.notes.get(note.id)).status != "signed"
+        await pilot.press("s", "y")
+        await settle(pilot)
+        assert (await client.notes.get(note.id)).status == "signed"
+        assert "draft" not in str(table.get_row(note.id))
+        await pilot.press("s")  # signed notes are read-only: said inline, nothing asked
+        await settle(pilot)
+        assert isinstance(console.screen, ChartScreen)
+        assert "corrections are addenda" in screen_text(console)
+
+        await pilot.press("2")
+        await settle(pilot)
+        table = chart.query_one("#encounters", Section).query_one(DataTable)
+        table.move_cursor(row=table.get_row_index(encounter.id))
+        await pilot.press("c", "y")
+        await settle(pilot)
+        assert (await client.encounters.get(encounter.id)).status == "closed"
+        assert "closed" in str(table.get_row(encounter.id))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import RenderableType
+from textual.binding import Binding, BindingType
 
 from talkya_console.tui.chart.detail import NOTE_TYPE, NoteScreen
 from talkya_console.tui.chart.section import Directory, ListSection, duration, label, when
@@ -46,9 +47,23 @@ class Encounters(ListSection["Encounter"]):
         ("location", "Location"),
     )
     NOUN = ("encounter", "encounters")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "close_encounter", "Close encounter", id="chart.close_encounter")
+    ]
 
     def __init__(self, *, patient_id: str, directory: Directory) -> None:
         super().__init__("2 Encounters", id="encounters", patient_id=patient_id, directory=directory)
+
+    def action_close_encounter(self) -> None:
+        """Close the encounter under the cursor, once confirmed."""
+        encounter, client = self.current(), self.client
+        if encounter is None or client is None:
+            return
+        if encounter.status != "open":
+            self.show_problem(f"This encounter is already {encounter.status}.")
+            return
+        question = f"Close the {label(encounter.type)} encounter of {when(encounter.scheduled_at or encounter.created_at, self.now())}?"
+        self.confirm_then("Close encounter", question, lambda: client.encounters.close(encounter.id))
 
     def pager(self, client: TalkyaClient) -> AsyncPager[Encounter]:
         """This patient's encounters."""
@@ -82,10 +97,22 @@ class Notes(ListSection["Note"]):
         ("addenda", "Addenda"),
     )
     NOUN = ("note", "notes")
-    HINT = "Enter shows a note."
+    HINT = "Enter shows a note; s signs a draft."
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("s", "sign_note", "Sign note", id="chart.sign_note")]
 
     def __init__(self, *, patient_id: str, directory: Directory) -> None:
         super().__init__("3 Notes", id="notes", patient_id=patient_id, directory=directory)
+
+    def action_sign_note(self) -> None:
+        """Sign the draft under the cursor, once confirmed; a signed note is read-only."""
+        note, client = self.current(), self.client
+        if note is None or client is None:
+            return
+        if note.status == "signed":
+            self.show_problem("This note is signed and cannot change; corrections are addenda.")
+            return
+        question = "Sign this note? A signed note cannot be changed; corrections are made as addenda."
+        self.confirm_then("Sign note", question, lambda: client.notes.sign(note.id))
 
     def pager(self, client: TalkyaClient) -> AsyncPager[Note]:
         """This patient's notes."""

@@ -4,7 +4,7 @@ fetched a page at a time (the next page when the user reaches the end of the lis
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -13,6 +13,7 @@ from textual import on, work
 from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Static, TabPane
 
+from talkya_console.tui.screens.confirm import ConfirmScreen
 from talkya_console.tui.widgets.pane import api_failures, problem_text
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
@@ -286,6 +287,37 @@ class ListSection(Section, Generic[T]):
         """The cursor reached the last row: the next page."""
         if event.cursor_row >= event.data_table.row_count - 1:
             self.load_more()
+
+    def current(self) -> T | None:
+        """The record under the cursor, if any."""
+        table = self.main_widget()
+        if not isinstance(table, DataTable) or not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return self.items.get(str(key.value))
+
+    def replace(self, item: T) -> None:
+        """Show a record as the API now has it (after a write)."""
+        key = str(item.id)  # type: ignore[attr-defined]
+        self.items[key] = item
+        table = self.main_widget()
+        for (column, _), value in zip(self.COLUMNS, self.cells(item), strict=True):
+            table.update_cell(key, column, value)
+
+    def confirm_then(self, title: str, question: str, write: Callable[[], Awaitable[T]]) -> None:
+        """Ask first; then make the write and show its result, or say inline why it failed."""
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.replace(await write())
+            except api_failures() as error:
+                self.show_problem(error)
+            else:
+                self.show_problem(None)
+
+        self.app.push_screen(ConfirmScreen(title, question), answered)
 
     @on(DataTable.RowSelected)
     def selected(self, event: DataTable.RowSelected) -> None:
