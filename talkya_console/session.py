@@ -6,19 +6,16 @@ Loaded after the first frame (it imports the client stack)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from talkya_console.api import (
-    APIError,
     DeviceAuthorization,
     TalkyaClient,
     UserTokens,
     oauth_http,
     poll_device,
-    revoke,
     start_device,
 )
 from talkya_console.pin import PinCheck, PinStore
@@ -111,14 +108,10 @@ class StaffSession:
         if tokens is None:
             return
         if client is not None and client.signed_in_tokens is not None:
-            with contextlib.suppress(APIError):
-                await client.sign_out()
+            await client.sign_out()  # it holds the newest tokens (refresh tokens rotate)
             return
-        async with oauth_http(self.api_base, transport=self.transport) as http:
-            for token, hint in ((tokens.refresh_token, "refresh_token"), (tokens.access_token, "access_token")):
-                if token is not None:
-                    with contextlib.suppress(APIError):
-                        await revoke(http, token, hint)
+        async with TalkyaClient(self.api_base, self.workspace, tokens=tokens, transport=self.transport) as own:
+            await own.sign_out()
 
     async def start_sign_in(self) -> DeviceAuthorization:
         """A device code for this workspace (RFC 8628): approved in any browser, even over SSH."""

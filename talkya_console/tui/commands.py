@@ -9,21 +9,17 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from talkya_console.tui.forms import open_new_patient
+from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.widgets.messenger import MessengerPane
 from talkya_console.tui.widgets.pane import api_failures
 from talkya_console.tui.widgets.tasks import TasksPane
 
 if TYPE_CHECKING:
-    from talkya_console.tui.app import TalkyaConsole
+    pass
 
 
-class ConsoleProvider(Provider):
+class ConsoleProvider(ConsoleNode, Provider):
     """A provider that knows the console app."""
-
-    @property
-    def console(self) -> TalkyaConsole:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
 
 
 class PatientsProvider(ConsoleProvider):

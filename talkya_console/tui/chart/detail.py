@@ -15,12 +15,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from talkya_console.tui.chart.section import Directory, duration, label, when
+from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.widgets.pane import api_failures
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
     from datetime import datetime
 
-    from talkya_console.tui.app import TalkyaConsole
     from talkya_console.wire import Call, Note, Transcript
 
 SOAP_ORDER = ("subjective", "objective", "assessment", "plan")
@@ -84,7 +84,7 @@ def transcript_view(call: Call, transcript: Transcript, now: datetime) -> Render
     return Group(*parts)
 
 
-class DetailScreen(ModalScreen[None]):
+class DetailScreen(ConsoleNode, ModalScreen[None]):
     """A scrolling read-only box; Escape closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close", id="chart.detail.close")]
@@ -105,11 +105,6 @@ class DetailScreen(ModalScreen[None]):
         box = self.query_one("#detail-box")
         box.border_title = self.title_text
         box.focus()
-
-    @property
-    def console(self) -> TalkyaConsole:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
 
 
 class NoteScreen(DetailScreen):

@@ -13,13 +13,13 @@ from textual import on, work
 from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Static, TabPane
 
+from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.screens.confirm import ConfirmScreen
 from talkya_console.tui.widgets.pane import api_failures, problem_text
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
     from talkya_console.api import TalkyaClient
     from talkya_console.api._pagination import AsyncPager
-    from talkya_console.tui.app import TalkyaConsole
     from talkya_console.wire import Encounter
 
 T = TypeVar("T")
@@ -97,7 +97,7 @@ async def _each(get: Callable[[str], Any], ids: list[str]) -> list[Any]:
     return [None if isinstance(result, BaseException) else result for result in results]
 
 
-class Section(TabPane):
+class Section(ConsoleNode, TabPane):
     """One tab of the chart; `load` runs the first time the tab is shown, and again when shown after
     a failed load."""
 
@@ -107,16 +107,6 @@ class Section(TabPane):
         self.directory = directory
         self.loaded = False
         self.fetching = False
-
-    @property
-    def console(self) -> TalkyaConsole:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def client(self) -> TalkyaClient | None:
-        """The API client, once the app has made it."""
-        return self.console.client
 
     def now(self) -> datetime:
         """The app's clock."""

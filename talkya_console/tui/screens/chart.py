@@ -23,17 +23,17 @@ from talkya_console.tui.chart.activity import Audit, Calls
 from talkya_console.tui.chart.clinical import Documents, Encounters, Notes, Telehealth
 from talkya_console.tui.chart.overview import Overview
 from talkya_console.tui.chart.section import Directory, ListSection, Section
+from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.widgets.pane import api_failures
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
-    from talkya_console.tui.app import TalkyaConsole
     from talkya_console.wire import Patient
 
 SECTIONS: tuple[type[Section], ...] = (Overview, Encounters, Notes, Documents, Telehealth, Calls, Audit)
 SECTION_IDS = ("overview", "encounters", "notes", "documents", "telehealth", "calls", "audit")
 
 
-class ChartScreen(ModalScreen[None]):
+class ChartScreen(ConsoleNode, ModalScreen[None]):
     """One patient's chart; number keys or left/right switch sections, Escape closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -177,8 +177,3 @@ class ChartScreen(ModalScreen[None]):
             return
         self.revealed = True
         self.overview.show_patient(self.patient, revealed=True)
-
-    @property
-    def console(self) -> TalkyaConsole:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]

@@ -11,13 +11,15 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
+from talkya_console.tui.node import ConsoleNode
+
 if TYPE_CHECKING:
-    from talkya_console.tui.app import TalkyaConsole
+    pass
 
 PIN_INPUT = {"password": True, "max_length": 8, "restrict": r"[0-9]*"}
 
 
-class LockScreen(Screen[None]):
+class LockScreen(ConsoleNode, Screen[None]):
     """Covers the desk (no PHI shows) until the right PIN, or a new sign-in, unlocks it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -28,10 +30,6 @@ class LockScreen(Screen[None]):
         super().__init__()
         self.who = who
         self.has_pin = has_pin
-
-    @property
-    def console(self) -> TalkyaConsole:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         """Who it is locked for, the PIN box and what else can be done."""
@@ -66,7 +64,7 @@ class LockScreen(Screen[None]):
         self.console.action_sign_in()
 
 
-class SetPinScreen(ModalScreen[bool]):
+class SetPinScreen(ConsoleNode, ModalScreen[bool]):
     """Choose the PIN that unlocks an idle console (typed twice); Escape leaves it for later."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "later", "Later", id="pin.later")]
@@ -74,10 +72,6 @@ class SetPinScreen(ModalScreen[bool]):
     def __init__(self, who: str) -> None:
         super().__init__()
         self.who = who
-
-    @property
-    def console(self) -> TalkyaConsole:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pin-box"):

@@ -13,13 +13,14 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from talkya_console.tui.masking import mask_dob
+from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.widgets.pane import api_failures
 
 if TYPE_CHECKING:
-    from talkya_console.tui.app import TalkyaConsole
+    pass
 
 
-class LookupScreen(ModalScreen[str | None]):
+class LookupScreen(ConsoleNode, ModalScreen[str | None]):
     """A search box over a result list; dismisses with the chosen patient id."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -77,11 +78,6 @@ class LookupScreen(ModalScreen[str | None]):
             results.highlighted = 0
         self.shown = query
         status.update(f"{len(page.data)}{'+' if page.has_more else ''} found; ↑↓ to choose, Enter to open.")
-
-    @property
-    def console(self) -> TalkyaConsole:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
 
     def action_move(self, step: int) -> None:
         """Move the highlight while typing."""

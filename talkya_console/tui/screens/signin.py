@@ -14,11 +14,13 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
+from talkya_console.tui.node import ConsoleNode
+
 if TYPE_CHECKING:
-    from talkya_console.tui.app import TalkyaConsole
+    pass
 
 
-class SignInScreen(Screen[bool]):
+class SignInScreen(ConsoleNode, Screen[bool]):
     """Covers the desk until someone signs in; dismissed with True once they have."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -32,10 +34,6 @@ class SignInScreen(Screen[bool]):
         self.reason = reason
         self.can_cancel = can_cancel
         self.link = ""
-
-    @property
-    def console(self) -> TalkyaConsole:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signin-box"):

@@ -11,9 +11,9 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
+from talkya_console.tui.node import ConsoleNode
+
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
-    from talkya_console.api import TalkyaClient
-    from talkya_console.tui.app import TalkyaConsole
     from talkya_console.wire import Event, User
 
 
@@ -36,7 +36,7 @@ def problem_text(error: BaseException, now: datetime) -> str:
     return f"{kind} at {now:%H:%M} ({type(error).__name__}); showing what was loaded."
 
 
-class Pane(Vertical):
+class Pane(ConsoleNode, Vertical):
     """A desk pane; subclasses fill `compose_body`, `load` and `apply_event`."""
 
     PANE_ID: ClassVar[str] = ""
@@ -55,16 +55,6 @@ class Pane(Vertical):
         """The problem line, then the body."""
         yield Static("", classes="problem")
         yield from self.compose_body()
-
-    @property
-    def console(self) -> TalkyaConsole:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def client(self) -> TalkyaClient | None:
-        """The API client, once the app has made it."""
-        return self.console.client
 
     @property
     def now(self) -> Callable[[], datetime]:
