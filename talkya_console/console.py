@@ -15,6 +15,7 @@ from talkya_console.config import Config, ConfigError, load_config
 from talkya_console.runtime import resolve_runtime
 
 if TYPE_CHECKING:  # the client and relay stacks load after the first frame, in the app's workers
+    from talkya_console.outbox import Outbox
     from talkya_console.relay.subscriber import Reset, SubscriberState
     from talkya_console.session import StaffSession
     from talkya_console.tui.app import TalkyaConsole
@@ -57,6 +58,16 @@ def make_session(runtime: Runtime) -> StaffSession:
     return StaffSession(runtime.api_base, runtime.workspace, api_key=runtime.api_key)
 
 
+def open_outbox(runtime: Runtime) -> Outbox:
+    """The durable outbox of this Talkya (the demo's, or a profile's), in the user data dir."""
+    from talkya_console.config import data_dir
+    from talkya_console.outbox import Outbox
+
+    label = getattr(runtime, "profile", None) or "demo"
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
+    return Outbox(data_dir() / f"outbox-{safe}.sqlite3", runtime.workspace)
+
+
 def build_app(runtime: Runtime, config: Config) -> TalkyaConsole:
     """The console wired to a runtime: a staff session, its clients, and one relay subscriber."""
     from talkya_console.tui.app import TalkyaConsole
@@ -84,6 +95,7 @@ def build_app(runtime: Runtime, config: Config) -> TalkyaConsole:
         return subscriber.__aiter__()
 
     app = TalkyaConsole(
+        outbox=open_outbox(runtime),
         client_factory=lambda: session().client(),
         identity_factory=session,
         idle_lock_minutes=config.idle_lock_minutes,

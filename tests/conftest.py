@@ -15,6 +15,15 @@ READONLY_HEADERS = {"Authorization": "Bearer tk_test_truebliss_readonly", "Talky
 NORTHSIDE_HEADERS = {"Authorization": "Bearer tk_test_northside", "Talkya-Workspace": "ws_northside"}
 
 
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path_factory, monkeypatch):
+    """Each test's own data and config dirs: nothing a test writes (an outbox, tokens, a PIN) lands in
+    the home of whoever runs the suite."""
+    home = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
 @pytest.fixture
 def sandbox_app():
     """A sandbox in memory with the demo credentials, staff and 60 patients, and nothing else,

@@ -19,14 +19,18 @@ from textual.widgets import Footer
 import talkya_console
 from talkya_console.tui.chart.clinical import Encounters, Notes
 from talkya_console.tui.commands import ActionsProvider, ChannelsProvider, PatientsProvider, TasksProvider
+from talkya_console.tui.forms import VisitLinksScreen
 from talkya_console.tui.forms.base import FormScreen
 from talkya_console.tui.messages import ClientReady, LiveEvent, LiveReset, LiveStatus, OpenChart
+from talkya_console.tui.outgoing import OutgoingDesk
 from talkya_console.tui.screens.chart import ChartScreen
 from talkya_console.tui.screens.confirm import ConfirmScreen
 from talkya_console.tui.screens.help import HelpScreen
 from talkya_console.tui.screens.lock import LockScreen
 from talkya_console.tui.screens.lookup import LookupScreen
+from talkya_console.tui.screens.outbox import OutboxScreen
 from talkya_console.tui.screens.signin import SignInScreen
+from talkya_console.tui.screens.telehealth import TelehealthScreen
 from talkya_console.tui.staff import StaffDesk
 from talkya_console.tui.widgets.calls import CallsPane
 from talkya_console.tui.widgets.header import ConsoleHeader, LiveIndicator
@@ -37,6 +41,7 @@ from talkya_console.tui.widgets.tasks import TasksPane
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
     from talkya_console.api import TalkyaClient
+    from talkya_console.outbox import Outbox
     from talkya_console.relay.subscriber import Reset
     from talkya_console.tui.identity import Identity
     from talkya_console.wire import Event, User
@@ -77,7 +82,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class TalkyaConsole(StaffDesk):
+class TalkyaConsole(StaffDesk, OutgoingDesk):
     """The staff console."""
 
     TITLE = "Talkya Console"
@@ -100,6 +105,7 @@ class TalkyaConsole(StaffDesk):
         Binding("t", "next_theme", "Theme", id="app.theme"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="desk.refresh"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock"),
+        Binding("ctrl+o", "outbox", "Outbox", show=False, id="app.outbox"),
     ]
 
     def __init__(
@@ -117,6 +123,7 @@ class TalkyaConsole(StaffDesk):
         identity_factory: Callable[[], Identity] | None = None,
         idle_lock_minutes: float = 10,
         monotonic: Callable[[], float] = time.monotonic,
+        outbox: Outbox | None = None,
     ) -> None:
         super().__init__()
         self.client_factory = client_factory
@@ -132,6 +139,8 @@ class TalkyaConsole(StaffDesk):
         # 0 (or less) turns the idle lock off.
         self.idle_lock_seconds = idle_lock_minutes * 60 if idle_lock_minutes > 0 else None
         self.monotonic = monotonic
+        # Writes made while Talkya could not be reached (None: such a write is refused on the spot).
+        self.outbox = outbox
         self.last_input = monotonic()
         # A lock or sign-in screen covers the desk: no toasts (they may name patients), no desk keys.
         self.locked = False
@@ -206,8 +215,11 @@ class TalkyaConsole(StaffDesk):
 
     @on(ClientReady)
     def client_ready(self) -> None:
-        """Load every pane."""
+        """Load every pane; send what waited in the outbox since the last run."""
         self.action_refresh()
+        if self.outbox is not None:
+            self.query_one(ConsoleHeader).set_pending(self.outbox.count())
+            self.flush_outbox()
 
     @work(group="live", exit_on_error=False)
     async def follow_relay(self, subscribe: Subscribe) -> None:
@@ -232,6 +244,10 @@ class TalkyaConsole(StaffDesk):
         for pane in self.query(Pane):
             if message.event.type in pane.EVENT_TYPES:
                 pane.apply_event(message.event)
+        # Screens over the desk that follow events (a live transcript) declare them the same way.
+        for screen in self.screen_stack[1:]:
+            if message.event.type in getattr(screen, "EVENT_TYPES", ()):
+                screen.apply_event(message.event)  # type: ignore[attr-defined]
 
     @on(LiveReset)
     def live_reset(self) -> None:
@@ -313,6 +329,11 @@ class TalkyaConsole(StaffDesk):
 
         self.push_screen(LookupScreen(), chosen)
 
+    def action_outbox(self) -> None:
+        """Show the writes waiting to be sent."""
+        if not isinstance(self.screen, OutboxScreen):
+            self.push_screen(OutboxScreen())
+
     def action_help(self) -> None:
         """List every binding."""
         if not isinstance(self.screen, HelpScreen):
@@ -331,6 +352,9 @@ class TalkyaConsole(StaffDesk):
             ("Patients pane", PatientsPane.BINDINGS),
             ("Tasks pane", TasksPane.BINDINGS),
             ("Forms", FormScreen.BINDINGS),
+            ("Outbox", OutboxScreen.BINDINGS),
+            ("Telehealth", TelehealthScreen.BINDINGS),
+            ("Visit links", VisitLinksScreen.BINDINGS),
             ("Locked", LockScreen.BINDINGS),
             ("Signing in", SignInScreen.BINDINGS),
         ]
@@ -361,6 +385,10 @@ class TalkyaConsole(StaffDesk):
         """Refetch every pane."""
         for pane in self.query(Pane):
             pane.load()
+
+    def refresh_after_write(self) -> None:
+        """A pending write landed: the panes refetch."""
+        self.action_refresh()
 
     async def on_unmount(self) -> None:
         """Close the client's connections."""

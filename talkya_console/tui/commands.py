@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from talkya_console.tui.forms import open_new_patient
+from talkya_console.tui.forms import open_new_patient, open_routing_rules
 from talkya_console.tui.node import ConsoleNode
+from talkya_console.tui.screens.telehealth import open_telehealth
 from talkya_console.tui.widgets.messenger import MessengerPane
 from talkya_console.tui.widgets.pane import api_failures
 from talkya_console.tui.widgets.tasks import TasksPane
@@ -95,6 +96,13 @@ class ActionsProvider(ConsoleProvider):
             ("Show keys", "Every key binding", app.action_help),
             ("Refresh", "Refetch every pane", app.action_refresh),
             ("Lock the screen", "Hide the desk until you unlock it", app.action_lock),
+            ("Outbox", "Writes waiting for Talkya to answer", app.action_outbox),
+            (
+                "Routing rules",
+                "The AI receptionist's greeting, escalation, booking, language and hours",
+                partial(open_routing_rules, app),
+            ),
+            ("Telehealth visits", "Today's visits: join links, draft notes, charts", partial(open_telehealth, app)),
         ]
         if app.identity is not None:
             entries += [

@@ -18,9 +18,9 @@ from talkya_console.tui.app import TalkyaConsole
 from talkya_console.tui.screens.signin import SignInScreen
 from talkya_console.wire import Event
 
-# Workers that wait on the outside world for as long as it takes: the relay follower, and a sign-in
-# waiting for its approval.
-WAITING_GROUPS = frozenset({"live", "sign-in"})
+# Workers that wait on the outside world for as long as it takes: the relay follower, a sign-in
+# waiting for its approval, and a file picker's folder loader (Textual's DirectoryTree).
+WAITING_GROUPS = frozenset({"live", "sign-in", "_loader"})
 DEMO_TODAY = datetime(2026, 11, 20, tzinfo=UTC)
 FIXED_NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 
@@ -95,7 +95,7 @@ async def settle(pilot: Pilot[None]) -> None:
         if not busy:
             continue
         await pilot.app.workers.wait_for_complete(busy)
-    raise AssertionError("workers kept running")
+    raise AssertionError(f"workers kept running: {[(w.group, w.name) for w in busy]}")
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:

@@ -193,3 +193,24 @@ async def test_an_empty_lookup_lists_the_charts_opened_newest_first(console: Tal
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(console.screen, ChartScreen) and console.screen.patient.name == opened[1]  # type: ignore[union-attr]
+
+
+async def test_lookup_pages_in_more_results_as_the_highlight_nears_the_end(console: TalkyaConsole) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert console.client is not None
+        everyone = await console.client.patients.search(query="+1").collect()
+        assert len(everyone) > 25  # the demo's patients all have a phone
+        await pilot.press("slash", *"+1")
+        await settle(pilot)
+        screen = console.screen
+        assert isinstance(screen, LookupScreen)
+        assert len(options(console)) == 20
+        assert "20+ (more below) found" in str(screen.query_one("#lookup-status").render())
+        await pilot.press(*["down"] * 17)
+        await settle(pilot)
+        shown = options(console)
+        assert len(shown) == min(40, len(everyone))
+        assert len(set(shown)) == len(shown)  # nothing twice
+        ids = [screen.query_one(OptionList).get_option_at_index(i).id for i in range(len(shown))]
+        assert ids == [patient.id for patient in everyone[: len(ids)]]

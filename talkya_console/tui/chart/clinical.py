@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import RenderableType
 from textual.binding import Binding, BindingType
 
+from talkya_console.outbox import Write
 from talkya_console.tui.chart.detail import NOTE_TYPE, NoteScreen
 from talkya_console.tui.chart.section import Directory, ListSection, duration, label, when
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
+    from textual.screen import Screen
+
     from talkya_console.api import TalkyaClient
     from talkya_console.api._pagination import AsyncPager
     from talkya_console.wire import Document, Encounter, Note, TelehealthVisit
 
+OFFLINE = "Saved offline: will be sent when Talkya is back."
 ENCOUNTER_STATUS = {"open": "● open", "closed": "✓ closed", "cancelled": "✗ cancelled"}
 CLIP = 32  # free text longer than this is cut, so the columns after it stay on screen
 
@@ -35,6 +39,26 @@ def size(count: int) -> str:
     return f"{count / (1024 * 1024):.1f} MB"
 
 
+def open_form(section: ListSection[Any], form: Screen[Any], saved: str, target: str) -> None:
+    """Push a chart form; once it saves, say so and reload the section (`target`) the record shows in.
+
+    A write that waits in the outbox (Talkya could not be reached) is said to, and shows nowhere yet."""
+    from talkya_console.tui.outgoing import Queued
+
+    def done(result: object | None) -> None:
+        if result is None:
+            return
+        if isinstance(result, Queued):
+            section.notify(OFFLINE, timeout=5)
+            return
+        section.notify(saved, timeout=3)
+        shown = section.screen.query(f"#{target}").first(ListSection)
+        if shown.loaded:
+            shown.reload()
+
+    section.app.push_screen(form, done)
+
+
 class Encounters(ListSection["Encounter"]):
     """The visit timeline, newest first."""
 
@@ -48,11 +72,22 @@ class Encounters(ListSection["Encounter"]):
     )
     NOUN = ("encounter", "encounters")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "close_encounter", "Close encounter", id="chart.close_encounter")
+        Binding("c", "close_encounter", "Close encounter", id="chart.close_encounter"),
+        Binding("a", "attach_note", "Attach note", id="chart.attach_note"),
     ]
 
     def __init__(self, *, patient_id: str, directory: Directory) -> None:
         super().__init__("2 Encounters", id="encounters", patient_id=patient_id, directory=directory)
+
+    def action_attach_note(self) -> None:
+        """Draft a note on the encounter under the cursor; the Notes section shows it."""
+        from talkya_console.tui.forms import NewNoteScreen
+
+        encounter, client = self.current(), self.client
+        if client is None:
+            return
+        form = NewNoteScreen(client, self.patient_id, encounter.id if encounter is not None else None)
+        open_form(self, form, "Note saved as a draft; s in Notes signs it.", "notes")
 
     def action_close_encounter(self) -> None:
         """Close the encounter under the cursor, once confirmed."""
@@ -63,7 +98,11 @@ class Encounters(ListSection["Encounter"]):
             self.show_problem(f"This encounter is already {encounter.status}.")
             return
         question = f"Close the {label(encounter.type)} encounter of {when(encounter.scheduled_at or encounter.created_at, self.now())}?"
-        self.confirm_then("Close encounter", question, lambda: client.encounters.close(encounter.id))
+        self.confirm_then(
+            "Close encounter",
+            question,
+            Write("encounters.close", (encounter.id,), label="Close encounter", subject=self.patient_id),
+        )
 
     def pager(self, client: TalkyaClient) -> AsyncPager[Encounter]:
         """This patient's encounters."""
@@ -98,10 +137,25 @@ class Notes(ListSection["Note"]):
     )
     NOUN = ("note", "notes")
     HINT = "Enter shows a note; s signs a draft."
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("s", "sign_note", "Sign note", id="chart.sign_note")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sign_note", "Sign note", id="chart.sign_note"),
+        Binding("a", "attach_note", "Attach note", id="chart.attach_note"),
+    ]
 
     def __init__(self, *, patient_id: str, directory: Directory) -> None:
         super().__init__("3 Notes", id="notes", patient_id=patient_id, directory=directory)
+
+    def action_attach_note(self) -> None:
+        """Draft a note: on the encounter of the note under the cursor while it is open, else on the
+        patient's newest open encounter."""
+        from talkya_console.tui.forms import NewNoteScreen
+
+        note, client = self.current(), self.client
+        if client is None:
+            return
+        encounter = self.directory.encounters.get(note.encounter_id) if note is not None else None
+        chosen = encounter.id if encounter is not None and encounter.status == "open" else None
+        open_form(self, NewNoteScreen(client, self.patient_id, chosen), "Note saved as a draft; s signs it.", "notes")
 
     def action_sign_note(self) -> None:
         """Sign the draft under the cursor, once confirmed; a signed note is read-only."""
@@ -112,7 +166,9 @@ class Notes(ListSection["Note"]):
             self.show_problem("This note is signed and cannot change; corrections are addenda.")
             return
         question = "Sign this note? A signed note cannot be changed; corrections are made as addenda."
-        self.confirm_then("Sign note", question, lambda: client.notes.sign(note.id))
+        self.confirm_then(
+            "Sign note", question, Write("notes.sign", (note.id,), label="Sign note", subject=self.patient_id)
+        )
 
     def pager(self, client: TalkyaClient) -> AsyncPager[Note]:
         """This patient's notes."""
@@ -154,9 +210,18 @@ class Documents(ListSection["Document"]):
         ("uploaded", "Uploaded"),
     )
     NOUN = ("document", "documents")
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("u", "upload", "Upload", id="chart.upload_document")]
 
     def __init__(self, *, patient_id: str, directory: Directory) -> None:
         super().__init__("4 Documents", id="documents", patient_id=patient_id, directory=directory)
+
+    def action_upload(self) -> None:
+        """Upload a file to the chart; this section shows it."""
+        from talkya_console.tui.forms import UploadDocumentScreen
+
+        client = self.client
+        if client is not None:
+            open_form(self, UploadDocumentScreen(client, self.patient_id), "Document uploaded.", "documents")
 
     def pager(self, client: TalkyaClient) -> AsyncPager[Document]:
         """This patient's documents."""

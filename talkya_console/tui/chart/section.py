@@ -4,7 +4,7 @@ fetched a page at a time (the next page when the user reaches the end of the lis
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -20,6 +20,7 @@ from talkya_console.tui.widgets.pane import api_failures, problem_text
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
     from talkya_console.api import TalkyaClient
     from talkya_console.api._pagination import AsyncPager
+    from talkya_console.outbox import Write
     from talkya_console.wire import Encounter
 
 T = TypeVar("T")
@@ -294,18 +295,24 @@ class ListSection(Section, Generic[T]):
         for (column, _), value in zip(self.COLUMNS, self.cells(item), strict=True):
             table.update_cell(key, column, value)
 
-    def confirm_then(self, title: str, question: str, write: Callable[[], Awaitable[T]]) -> None:
-        """Ask first; then make the write and show its result, or say inline why it failed."""
+    def confirm_then(self, title: str, question: str, write: Write) -> None:
+        """Ask first; then make the write and show its result, or say inline why it failed. When
+        Talkya cannot be reached the write waits in the outbox, and the chart says so."""
+        from talkya_console.tui.outgoing import Queued
 
         async def answered(yes: bool | None) -> None:
             if not yes:
                 return
             try:
-                self.replace(await write())
+                result = await self.console.submit(write)
             except api_failures() as error:
                 self.show_problem(error)
+                return
+            self.show_problem(None)
+            if isinstance(result, Queued):
+                self.notify("Talkya did not answer: it waits in the outbox and is sent when the link is back.")
             else:
-                self.show_problem(None)
+                self.replace(result)  # type: ignore[arg-type]
 
         self.app.push_screen(ConfirmScreen(title, question), answered)
 

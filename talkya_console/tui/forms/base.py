@@ -3,9 +3,8 @@ put next to the field they name."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,9 +18,9 @@ from talkya_console.tui.forms.parsing import field_path
 
 if TYPE_CHECKING:
     from talkya_console.api import TalkyaClient
+    from talkya_console.outbox import Write
 
 R = TypeVar("R")
-Send = Callable[[str], Awaitable[Any]]
 KEYS_TEXT = "Tab next field · Enter or Ctrl+S save · Esc cancel"
 
 
@@ -128,8 +127,8 @@ class FormScreen(ModalScreen[R], Generic[R]):
         """Rules over more than one field; returns the fields it marked wrong."""
         return []
 
-    def build(self) -> tuple[Any, Send] | None:
-        """The request body and how to send it with a key, or None when there is nothing to send."""
+    def build(self) -> Write | None:
+        """The write to make (a client call as data), or None when there is nothing to send."""
         raise NotImplementedError
 
     def unchanged(self) -> R | None:
@@ -189,9 +188,8 @@ class FormScreen(ModalScreen[R], Generic[R]):
         if request is None:
             self.dismiss(self.unchanged())
             return
-        body, send = request
         self.set_saving(True)
-        self.send(body, send)
+        self.send(request)
 
     def set_saving(self, saving: bool) -> None:
         """Disable Save while a request is in flight."""
@@ -201,17 +199,18 @@ class FormScreen(ModalScreen[R], Generic[R]):
             self.show_banner("Saving…", "info")
 
     @work(group="form-save", exit_on_error=False)
-    async def send(self, body: Any, send: Send) -> None:
-        """Send with the request's key; dismiss with the record, or show the refusal."""
-        from pydantic import BaseModel
+    async def send(self, write: Write) -> None:
+        """Send under the request's key; dismiss with the record (or `Queued` when Talkya could not
+        be reached and the write waits in the outbox), or show the refusal."""
+        from dataclasses import replace
 
-        from talkya_console.api import APIError, new_idempotency_key
+        from talkya_console.api import APIError
+        from talkya_console.outbox import request_text
         from talkya_console.tui.widgets.pane import api_failures
 
-        text = body.model_dump_json(exclude_unset=True) if isinstance(body, BaseModel) else repr(body)
-        key = self.keys.setdefault(text, new_idempotency_key())
+        write = replace(write, key=self.keys.setdefault(request_text(write), write.key))
         try:
-            record = await send(key)
+            record = await self.app.submit(write)  # type: ignore[attr-defined]
         except (*api_failures(), APIError, ValueError) as error:
             self.show_refusal(error)
             return

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 
-from talkya_console.tui.forms.base import FormScreen, Send
+from talkya_console.tui.forms.base import FormScreen
 from talkya_console.tui.forms.fields import SelectField, TextField
 from talkya_console.tui.forms.parsing import VISIT_TYPES, parse_reason, parse_visit_type
 
 if TYPE_CHECKING:
     from talkya_console.api import TalkyaClient
+    from talkya_console.outbox import Write
     from talkya_console.wire import Encounter  # noqa: F401 (the string "Encounter" below names it)
 
 DIRECTORY_LIMIT = 100
@@ -77,8 +78,9 @@ class NewEncounterScreen(FormScreen["Encounter"]):
         location.required = bool(locations)
         self.initial = self.snapshot()
 
-    def build(self) -> tuple[Any, Send]:
+    def build(self) -> Write:
         """An EncounterCreate made at the front desk."""
+        from talkya_console.outbox import Write
         from talkya_console.wire import EncounterCreate
 
         fields = self.fields()
@@ -92,4 +94,4 @@ class NewEncounterScreen(FormScreen["Encounter"]):
                 "source": "front_desk",
             }
         )
-        return params, lambda key: self.client.encounters.create(params, idempotency_key=key)
+        return Write("encounters.create", (params,), label="New encounter", subject=self.patient_id)

@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 
-from talkya_console.tui.forms.base import FormScreen, Send
+from talkya_console.tui.forms.base import FormScreen
 from talkya_console.tui.forms.consent import ConsentField
 from talkya_console.tui.forms.fields import SelectField, TextField
 from talkya_console.tui.forms.parsing import (
@@ -24,9 +24,11 @@ from talkya_console.tui.forms.parsing import (
     required_name,
 )
 from talkya_console.tui.messages import OpenChart
+from talkya_console.tui.outgoing import Queued
 
 if TYPE_CHECKING:
     from talkya_console.api import TalkyaClient
+    from talkya_console.outbox import Write
     from talkya_console.wire import Patient
 
 SEXES = [("Unknown", "unknown"), ("Female", "female"), ("Male", "male"), ("Intersex", "intersex"), ("Other", "other")]
@@ -129,12 +131,13 @@ class NewPatientScreen(PatientForm):
     def __init__(self, client: TalkyaClient) -> None:
         super().__init__(client)
 
-    def build(self) -> tuple[Any, Send]:
+    def build(self) -> Write:
         """A PatientCreate of every field."""
+        from talkya_console.outbox import Write
         from talkya_console.wire import PatientCreate
 
         params = PatientCreate.model_validate(self.values())
-        return params, lambda key: self.client.patients.create(params, idempotency_key=key)
+        return Write("patients.create", (params,), label="New patient")
 
 
 class EditPatientScreen(PatientForm):
@@ -174,15 +177,16 @@ class EditPatientScreen(PatientForm):
             changes["consent"] = consent
         return changes
 
-    def build(self) -> tuple[Any, Send] | None:
+    def build(self) -> Write | None:
         """A PatientUpdate of the changed fields, or None when nothing changed."""
+        from talkya_console.outbox import Write
         from talkya_console.wire import PatientUpdate
 
         changes = self.changes()
         if not changes:
             return None
         params = PatientUpdate.model_validate(changes)
-        return params, lambda key: self.client.patients.update(self.patient.id, params, idempotency_key=key)
+        return Write("patients.update", (self.patient.id, params), label="Edit demographics", subject=self.patient.id)
 
     def unchanged(self) -> Patient:
         """Nothing changed: the record as it was."""
@@ -196,8 +200,10 @@ def open_new_patient(app: App[object], post: Callable[[Message], object] | None 
         app.notify("Waiting for the API…", severity="warning", timeout=3)
         return
 
-    def created(patient: Patient | None) -> None:
-        if patient is not None:
+    def created(patient: Patient | Queued | None) -> None:
+        if isinstance(patient, Queued):
+            app.notify("Talkya did not answer: the new patient waits in the outbox (Ctrl+O).", timeout=6)
+        elif patient is not None:
             (post or app.post_message)(OpenChart(patient.id))
 
     app.push_screen(NewPatientScreen(client), created)

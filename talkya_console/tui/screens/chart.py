@@ -17,19 +17,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, TabbedContent
+from textual.widgets import Footer, Static, TabbedContent
 
 from talkya_console.tui.chart.activity import Audit, Calls
 from talkya_console.tui.chart.clinical import Documents, Encounters, Notes, Telehealth
 from talkya_console.tui.chart.overview import Overview
 from talkya_console.tui.chart.section import Directory, ListSection, Section
 from talkya_console.tui.node import ConsoleNode
+from talkya_console.tui.outgoing import OutboxChanged, Queued, WriteLanded, pending_for
 from talkya_console.tui.widgets.pane import api_failures
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
     from talkya_console.wire import Patient
 
 SECTIONS: tuple[type[Section], ...] = (Overview, Encounters, Notes, Documents, Telehealth, Calls, Audit)
+OFFLINE_SAVED = "Talkya did not answer: saved in the outbox, and sent when the link is back."
 SECTION_IDS = ("overview", "encounters", "notes", "documents", "telehealth", "calls", "audit")
 
 
@@ -42,6 +44,7 @@ class ChartScreen(ConsoleNode, ModalScreen[None]):
         Binding("m", "more", "More", id="chart.more"),
         Binding("e", "edit", "Edit demographics", id="chart.edit"),
         Binding("n", "new_encounter", "New encounter", id="chart.new_encounter"),
+        Binding("t", "new_visit", "New telehealth visit", id="chart.new_visit"),
         # Priority: the arrows switch sections even while a section's table has the focus.
         Binding("left", "step(-1)", "Previous section", show=False, priority=True, id="chart.previous"),
         Binding("right", "step(1)", "Next section", show=False, priority=True, id="chart.next"),
@@ -60,16 +63,41 @@ class ChartScreen(ConsoleNode, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """The chart box with one tab per section, and the footer."""
-        with Vertical(id="chart-box"), TabbedContent(id="chart-tabs"):
-            for section in SECTIONS:
-                yield section(patient_id=self.patient_id, directory=self.directory)  # type: ignore[call-arg]
+        with Vertical(id="chart-box"):
+            yield Static("", id="chart-pending")
+            with TabbedContent(id="chart-tabs"):
+                for section in SECTIONS:
+                    yield section(patient_id=self.patient_id, directory=self.directory)  # type: ignore[call-arg]
         yield Footer()
 
     def on_mount(self) -> None:
         """Fetch the patient; the overview fetches the CRM context."""
         self.query_one("#chart-box").border_title = "Chart"
         self.query_one(Overview).shown()
+        self.show_pending()
         self.load()
+
+    @on(OutboxChanged)
+    def show_pending(self) -> None:
+        """Say which of this chart's writes still wait for Talkya (nothing when none do)."""
+        entries = pending_for(self.app, self.patient_id)
+        line = self.query_one("#chart-pending", Static)
+        line.display = bool(entries)
+        if entries:
+            refused = sum(entry.refused for entry in entries)
+            what = ", ".join(entry.write.label for entry in entries)
+            extra = f" ({refused} refused: Ctrl+O)" if refused else ""
+            line.update(f"⇡ Waiting to be sent: {what}{extra}")
+
+    @on(WriteLanded)
+    def write_landed(self, message: WriteLanded) -> None:
+        """A write of this chart that had waited went through: show what Talkya now holds."""
+        if message.entry.write.subject != self.patient_id:
+            return
+        self.load()
+        for section in self.query(ListSection):
+            if section.loaded:
+                section.reload()
 
     @property
     def overview(self) -> Overview:
@@ -136,8 +164,10 @@ class ChartScreen(ConsoleNode, ModalScreen[None]):
         if self.patient is None or client is None:
             return
 
-        def saved(patient: Patient | None) -> None:
-            if patient is not None:
+        def saved(patient: Patient | Queued | None) -> None:
+            if isinstance(patient, Queued):
+                self.notify(OFFLINE_SAVED, timeout=5)
+            elif patient is not None:
                 self.patient = patient
                 self.overview.show_patient(patient, revealed=self.revealed)
 
@@ -152,13 +182,35 @@ class ChartScreen(ConsoleNode, ModalScreen[None]):
             return
 
         def created(encounter: object | None) -> None:
-            if encounter is not None:
+            if isinstance(encounter, Queued):
+                self.notify(OFFLINE_SAVED, timeout=5)
+            elif encounter is not None:
                 self.notify("Encounter opened.", timeout=3)
                 section = self.query_one("#encounters", ListSection)
                 if section.loaded:
                     section.reload()
 
         self.app.push_screen(NewEncounterScreen(client, self.patient_id), created)
+
+    def action_new_visit(self) -> None:
+        """Create a telehealth visit for this patient; show its join links, to copy."""
+        from talkya_console.tui.forms.telehealth import NewVisitScreen, VisitLinksScreen
+        from talkya_console.wire import TelehealthVisit
+
+        client = self.console.client
+        if client is None:
+            return
+
+        def created(visit: object | None) -> None:
+            if isinstance(visit, Queued):
+                self.notify(OFFLINE_SAVED, timeout=5)
+            elif isinstance(visit, TelehealthVisit):
+                self.app.push_screen(VisitLinksScreen(visit, self.console.clock()))
+                section = self.query_one("#telehealth", ListSection)
+                if section.loaded:
+                    section.reload()
+
+        self.app.push_screen(NewVisitScreen(client, self.patient_id), created)
 
     def action_reveal(self) -> None:
         """Show the masked details of this chart."""

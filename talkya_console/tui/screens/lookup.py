@@ -17,7 +17,9 @@ from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.widgets.pane import api_failures
 
 if TYPE_CHECKING:
-    pass
+    from talkya_console.wire import ListPage, Patient
+
+PAGE = 20
 
 
 class LookupScreen(ConsoleNode, ModalScreen[str | None]):
@@ -38,6 +40,9 @@ class LookupScreen(ConsoleNode, ModalScreen[str | None]):
 
     # The query whose results are on screen (benchmarks and tests wait on it).
     shown: str | None = None
+    # Where the shown results continue (None: there are no more), and how many are shown.
+    next_cursor: str | None = None
+    found = 0
 
     def on_mount(self) -> None:
         """Title the box; list the recent charts."""
@@ -51,10 +56,11 @@ class LookupScreen(ConsoleNode, ModalScreen[str | None]):
 
     @work(exclusive=True, group="lookup")
     async def search(self, query: str) -> None:
-        """Up to 20 matches, newest first."""
+        """The first 20 matches, newest first; more as the highlight reaches the end."""
         results = self.query_one(OptionList)
         status = self.query_one("#lookup-status", Static)
         client = self.console.client
+        self.next_cursor = None
         if not query or client is None:
             results.clear_options()
             recent = list(reversed(self.console.recent_charts.items()))
@@ -68,16 +74,47 @@ class LookupScreen(ConsoleNode, ModalScreen[str | None]):
                 status.update("Type to search patients.")
             return
         try:
-            page = await client.patients.search(query=query).page(limit=20)
+            page = await client.patients.search(query=query).page(limit=PAGE)
         except api_failures() as error:
             status.update(f"Search failed: {type(error).__name__}.")
             return
         results.clear_options()
-        results.add_options(Option(f"{p.name}  ·  {p.mrn}  ·  {mask_dob(p.dob)}", id=p.id) for p in page.data)
+        self.found = 0
+        self.show_page(page)
         if page.data:
             results.highlighted = 0
         self.shown = query
-        status.update(f"{len(page.data)}{'+' if page.has_more else ''} found; ↑↓ to choose, Enter to open.")
+
+    def show_page(self, page: ListPage[Patient]) -> None:
+        """Add a page of results under those shown, and say how many there are."""
+        results = self.query_one(OptionList)
+        results.add_options(Option(f"{p.name}  ·  {p.mrn}  ·  {mask_dob(p.dob)}", id=p.id) for p in page.data)
+        self.found += len(page.data)
+        self.next_cursor = page.next_cursor if page.has_more else None
+        more = "+ (more below)" if self.next_cursor else ""
+        self.query_one("#lookup-status", Static).update(f"{self.found}{more} found; ↑↓ to choose, Enter to open.")
+
+    @on(OptionList.OptionHighlighted)
+    def highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """Near the end of what is shown, fetch the next page (once)."""
+        if self.next_cursor and self.shown and event.option_index >= self.found - 3:
+            self.more(self.shown, self.next_cursor)
+
+    @work(exclusive=True, group="lookup-more")
+    async def more(self, query: str, cursor: str) -> None:
+        """The next page of the same search."""
+        client = self.console.client
+        if client is None or cursor != self.next_cursor:
+            return
+        self.next_cursor = None  # one fetch per page
+        try:
+            page = await client.patients.search(query=query).page(cursor, limit=PAGE)
+        except api_failures() as error:
+            self.next_cursor = cursor
+            self.query_one("#lookup-status", Static).update(f"More results failed: {type(error).__name__}.")
+            return
+        if query == self.shown:
+            self.show_page(page)
 
     def action_move(self, step: int) -> None:
         """Move the highlight while typing."""

@@ -73,8 +73,15 @@ class ConsoleHeader(Horizontal):
         indicator = LiveIndicator(id="live")
         indicator.set_state(self.live)
         yield indicator
+        yield Static("", id="pending")
         yield Clock(self.now, id="clock")
 
     def set_who(self, text: str) -> None:
         """Show who is signed in."""
         self.query_one("#who", Static).update(text)
+
+    def set_pending(self, count: int) -> None:
+        """Show how many writes wait in the outbox (nothing when none do)."""
+        pending = self.query_one("#pending", Static)
+        pending.update(f"⇡ {count} pending" if count else "")
+        pending.display = bool(count)
