@@ -83,7 +83,8 @@ async def _serve(app: Any, sock: socket.socket, **options: Any) -> tuple[_Embedd
 
 def _lock(path: Path) -> IO[str]:
     """An exclusive, non-blocking lock on `path` held while the file stays open (POSIX; none elsewhere)."""
-    handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - held open for the runtime's life
+    # Owner-only, like everything else in the data dir; held open for the runtime's life.
+    handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a", encoding="utf-8")
     try:
         import fcntl
     except ImportError:

@@ -59,6 +59,11 @@ from talkya_console.api.webhooks import WebhookDeliveries, WebhookEndpoints
 from talkya_console.wire import AccessToken, ListPage
 
 log = logging.getLogger("talkya.api")
+# httpx logs every request's URL at INFO, query string included, and Talkya's patient searches carry
+# names, phones and dates of birth there. Unless the application set httpx's level itself, keep it
+# to warnings, so turning on INFO or DEBUG logging never writes a search into a log.
+if logging.getLogger("httpx").level == logging.NOTSET:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 M = TypeVar("M", bound=BaseModel)
 Sleep = Callable[[float], Awaitable[None]]

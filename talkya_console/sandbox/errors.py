@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,8 +37,15 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+# What a Talkya id looks like (`pat_8f2k…`): such a value is named in a 404; anything else (an email
+# or a name sent where an id belongs) may be PHI and is not repeated back.
+_ID_SHAPE = re.compile(r"^[a-z]{2,12}_[A-Za-z0-9]{1,64}$")
+
+
 def not_found(noun: str, id_: str, param: str | None = None) -> ApiError:
-    return ApiError(404, "resource_missing", f"No such {noun}: '{id_}'.", param=param)
+    if _ID_SHAPE.match(id_):
+        return ApiError(404, "resource_missing", f"No such {noun}: '{id_}'.", param=param)
+    return ApiError(404, "resource_missing", f"No such {noun}: the value is not a {noun} id.", param=param)
 
 
 def error_bytes(err: ApiError, request_id: str | None) -> bytes:
