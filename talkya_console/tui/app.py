@@ -35,6 +35,8 @@ from talkya_console.tui.staff import StaffDesk
 from talkya_console.tui.widgets.calls import CallsPane
 from talkya_console.tui.widgets.header import ConsoleHeader, LiveIndicator
 from talkya_console.tui.widgets.messenger import MessengerPane
+from talkya_console.tui.widgets.messenger_composer import Composer
+from talkya_console.tui.widgets.messenger_view import MessageView
 from talkya_console.tui.widgets.pane import Pane
 from talkya_console.tui.widgets.patients import PatientsPane
 from talkya_console.tui.widgets.tasks import TasksPane
@@ -52,7 +54,7 @@ RECENT_CHARTS = 10
 DESK_ACTIONS = frozenset({"focus_pane", "zoom", "lookup", "refresh"})
 
 
-STYLESHEETS = ("app.tcss", "chart.tcss", "forms.tcss")
+STYLESHEETS = ("app.tcss", "chart.tcss", "forms.tcss", "messenger.tcss")
 
 
 def styles_path(name: str = "app.tcss") -> Path:
@@ -280,6 +282,16 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
         self.action_focus_pane("messenger")
         self.query_one(MessengerPane).select_channel(channel_id)
 
+    def action_new_channel(self) -> None:
+        """Create a channel, from the messenger."""
+        self.action_focus_pane("messenger")
+        self.query_one(MessengerPane).action_create_channel()
+
+    def action_next_channel(self) -> None:
+        """Jump to the next channel with activity."""
+        self.action_focus_pane("messenger")
+        self.query_one(MessengerPane).action_next_active()
+
     def open_task(self, row_id: str) -> None:
         """Focus the tasks pane on one task or handoff."""
         self.action_focus_pane("tasks")
@@ -351,6 +363,9 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
             ("Help", HelpScreen.BINDINGS),
             ("Patients pane", PatientsPane.BINDINGS),
             ("Tasks pane", TasksPane.BINDINGS),
+            ("Messenger", MessengerPane.BINDINGS),
+            ("Messenger: messages", MessageView.BINDINGS),
+            ("Messenger: composer", Composer.BINDINGS),
             ("Forms", FormScreen.BINDINGS),
             ("Outbox", OutboxScreen.BINDINGS),
             ("Telehealth", TelehealthScreen.BINDINGS),
@@ -373,6 +388,8 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
                     )
         rows.append(("Patients pane", "enter", "Open chart", ""))
         rows.append(("Any list", "↑ ↓ pgup pgdn", "Move", ""))
+        rows.append(("Messenger", "enter", "Write in the channel (on a channel)", ""))
+        rows.append(("Messenger: messages", "home / up at the top", "Load older messages", ""))
         return rows
 
     def action_next_theme(self) -> None:

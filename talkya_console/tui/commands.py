@@ -97,6 +97,8 @@ class ActionsProvider(ConsoleProvider):
             ("Refresh", "Refetch every pane", app.action_refresh),
             ("Lock the screen", "Hide the desk until you unlock it", app.action_lock),
             ("Outbox", "Writes waiting for Talkya to answer", app.action_outbox),
+            ("New channel", "Create a messenger channel", app.action_new_channel),
+            ("Next active channel", "The next channel with unread messages, mentions first", app.action_next_channel),
             (
                 "Routing rules",
                 "The AI receptionist's greeting, escalation, booking, language and hours",
