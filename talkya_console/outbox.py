@@ -50,6 +50,7 @@ OPERATIONS = frozenset(
         "tasks.snooze",
         "handoffs.claim",
         "handoffs.resolve",
+        "handoffs.update",
         "agent_runs.start",
         "messages.create",
         "channels.create",

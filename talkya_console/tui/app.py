@@ -31,6 +31,7 @@ from talkya_console.tui.screens.lookup import LookupScreen
 from talkya_console.tui.screens.outbox import OutboxScreen
 from talkya_console.tui.screens.signin import SignInScreen
 from talkya_console.tui.screens.telehealth import TelehealthScreen
+from talkya_console.tui.screens.triage import TriageScreen
 from talkya_console.tui.staff import StaffDesk
 from talkya_console.tui.widgets.calls import CallsPane
 from talkya_console.tui.widgets.header import ConsoleHeader, LiveIndicator
@@ -282,6 +283,11 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
         self.action_focus_pane("messenger")
         self.query_one(MessengerPane).select_channel(channel_id)
 
+    def tasks_action(self, name: str) -> None:
+        """Run one of the task queue's actions (from the palette), with the queue focused."""
+        self.action_focus_pane("tasks")
+        getattr(self.query_one(TasksPane), f"action_{name}")()
+
     def action_new_channel(self) -> None:
         """Create a channel, from the messenger."""
         self.action_focus_pane("messenger")
@@ -363,6 +369,7 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
             ("Help", HelpScreen.BINDINGS),
             ("Patients pane", PatientsPane.BINDINGS),
             ("Tasks pane", TasksPane.BINDINGS),
+            ("Triage", TriageScreen.BINDINGS),
             ("Messenger", MessengerPane.BINDINGS),
             ("Messenger: messages", MessageView.BINDINGS),
             ("Messenger: composer", Composer.BINDINGS),
@@ -388,6 +395,7 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
                     )
         rows.append(("Patients pane", "enter", "Open chart", ""))
         rows.append(("Any list", "↑ ↓ pgup pgdn", "Move", ""))
+        rows.append(("Tasks pane", "enter", "Triage from this handoff", ""))
         rows.append(("Messenger", "enter", "Write in the channel (on a channel)", ""))
         rows.append(("Messenger: messages", "home / up at the top", "Load older messages", ""))
         return rows

@@ -98,6 +98,10 @@ class ActionsProvider(ConsoleProvider):
             ("Lock the screen", "Hide the desk until you unlock it", app.action_lock),
             ("Outbox", "Writes waiting for Talkya to answer", app.action_outbox),
             ("New channel", "Create a messenger channel", app.action_new_channel),
+            ("Triage handoffs", "The next handoff with its context", partial(app.tasks_action, "triage")),
+            ("New task", "Create a task", partial(app.tasks_action, "new_task")),
+            ("Show overdue tasks", "Only overdue tasks, and back", partial(app.tasks_action, "toggle_overdue")),
+            ("Next role filter", "Tasks for front desk, provider, VA, billing", partial(app.tasks_action, "next_role")),
             ("Next active channel", "The next channel with unread messages, mentions first", app.action_next_channel),
             (
                 "Routing rules",
