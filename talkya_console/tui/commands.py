@@ -10,6 +10,9 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from talkya_console.tui.forms import open_new_patient, open_routing_rules
 from talkya_console.tui.node import ConsoleNode
+from talkya_console.tui.screens.agents import open_agent_runs
+from talkya_console.tui.screens.crm import open_deals, open_leads
+from talkya_console.tui.screens.hermes import open_hermes
 from talkya_console.tui.screens.telehealth import open_telehealth
 from talkya_console.tui.widgets.messenger import MessengerPane
 from talkya_console.tui.widgets.pane import api_failures
@@ -109,6 +112,10 @@ class ActionsProvider(ConsoleProvider):
                 partial(open_routing_rules, app),
             ),
             ("Telehealth visits", "Today's visits: join links, draft notes, charts", partial(open_telehealth, app)),
+            ("Agent runs", "OpenClaw runs: tool calls, handoffs, outcome; start one", partial(open_agent_runs, app)),
+            ("Hermes routes", "Where events go; test a sample event, publish one", partial(open_hermes, app)),
+            ("Leads", "CRM leads and their contact profiles; a new lead", partial(open_leads, app)),
+            ("Deals board", "Deals by stage; move one with [ and ]", partial(open_deals, app)),
         ]
         if app.identity is not None:
             entries += [
