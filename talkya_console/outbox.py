@@ -48,6 +48,7 @@ OPERATIONS = frozenset(
         "tasks.claim",
         "tasks.complete",
         "tasks.snooze",
+        "handoffs.create",
         "handoffs.claim",
         "handoffs.resolve",
         "handoffs.update",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,6 +24,7 @@ from talkya_console.tui.forms import VisitLinksScreen
 from talkya_console.tui.forms.base import FormScreen
 from talkya_console.tui.messages import ClientReady, LiveEvent, LiveReset, LiveStatus, OpenChart
 from talkya_console.tui.outgoing import OutgoingDesk
+from talkya_console.tui.screens.call import CallScreen
 from talkya_console.tui.screens.chart import ChartScreen
 from talkya_console.tui.screens.confirm import ConfirmScreen
 from talkya_console.tui.screens.help import HelpScreen
@@ -34,6 +36,7 @@ from talkya_console.tui.screens.telehealth import TelehealthScreen
 from talkya_console.tui.screens.triage import TriageScreen
 from talkya_console.tui.staff import StaffDesk
 from talkya_console.tui.widgets.calls import CallsPane
+from talkya_console.tui.widgets.calls_filter import FilterScreen
 from talkya_console.tui.widgets.header import ConsoleHeader, LiveIndicator
 from talkya_console.tui.widgets.messenger import MessengerPane
 from talkya_console.tui.widgets.messenger_composer import Composer
@@ -215,6 +218,9 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
         await self.load_me(remind_pin=not signed_in_now)
         if signed_in_now:
             self.ask_for_pin()
+        # What boot made lives as long as the app: keep it out of the collector's full passes,
+        # which otherwise stall a frame by a few hundred milliseconds now and then.
+        gc.freeze()
 
     @on(ClientReady)
     def client_ready(self) -> None:
@@ -370,6 +376,9 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
             ("Patients pane", PatientsPane.BINDINGS),
             ("Tasks pane", TasksPane.BINDINGS),
             ("Triage", TriageScreen.BINDINGS),
+            ("Calls pane", CallsPane.BINDINGS),
+            ("Call", CallScreen.BINDINGS),
+            ("Filter calls", FilterScreen.BINDINGS),
             ("Messenger", MessengerPane.BINDINGS),
             ("Messenger: messages", MessageView.BINDINGS),
             ("Messenger: composer", Composer.BINDINGS),
@@ -396,6 +405,7 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
         rows.append(("Patients pane", "enter", "Open chart", ""))
         rows.append(("Any list", "↑ ↓ pgup pgdn", "Move", ""))
         rows.append(("Tasks pane", "enter", "Triage from this handoff", ""))
+        rows.append(("Calls pane", "enter", "Open call", ""))
         rows.append(("Messenger", "enter", "Write in the channel (on a channel)", ""))
         rows.append(("Messenger: messages", "home / up at the top", "Load older messages", ""))
         return rows
