@@ -56,6 +56,13 @@ def debug_log(tmp_path: Path):
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     previous = root.level
+    # Whatever earlier tests left behind (a logging config that disabled existing loggers, a global
+    # disable): this test hears every logger, and puts them back as they were after.
+    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
+    disabled = {logger.name: logger.disabled for logger in loggers}
+    for logger in loggers:
+        logger.disabled = False
+    logging.disable(logging.NOTSET)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
@@ -63,6 +70,8 @@ def debug_log(tmp_path: Path):
     finally:
         root.removeHandler(handler)
         root.setLevel(previous)
+        for logger in loggers:
+            logger.disabled = disabled[logger.name]
         handler.close()
 
 
