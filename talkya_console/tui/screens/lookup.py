@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from talkya_console.wire import ListPage, Patient
 
 PAGE = 20
+# Longer than any name, MRN, phone or date of birth; a longer query (a huge paste) would not fit a URL.
+MAX_QUERY = 200
 
 
 class LookupScreen(ConsoleNode, ModalScreen[str | None]):
@@ -34,7 +36,7 @@ class LookupScreen(ConsoleNode, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """Box, status line, results."""
         with Vertical(id="lookup-box"):
-            yield Input(placeholder="Name, MRN, phone, date of birth…", id="lookup-input")
+            yield Input(placeholder="Name, MRN, phone, date of birth…", id="lookup-input", max_length=MAX_QUERY)
             yield Static("Type to search patients.", id="lookup-status")
             yield OptionList(id="lookup-results")
 
@@ -52,7 +54,7 @@ class LookupScreen(ConsoleNode, ModalScreen[str | None]):
     @on(Input.Changed)
     def changed(self, event: Input.Changed) -> None:
         """Search for what is typed."""
-        self.search(event.value.strip())
+        self.search(event.value.strip()[:MAX_QUERY])
 
     @work(exclusive=True, group="lookup")
     async def search(self, query: str) -> None:

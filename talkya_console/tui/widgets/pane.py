@@ -23,7 +23,8 @@ def api_failures() -> tuple[type[Exception], ...]:
 
     from talkya_console.api import APIError
 
-    return (APIError, httpx.HTTPError)
+    # InvalidURL is not an HTTPError: free text too long for a URL (a huge paste) raises it.
+    return (APIError, httpx.HTTPError, httpx.InvalidURL)
 
 
 def problem_text(error: BaseException, now: datetime) -> str:
