@@ -1,6 +1,6 @@
 """Issue 11's figures: the tasks queue with 5,000 open tasks, and triage's next handoff.
 
-    .venv/bin/python benchmarks/queue.py [--tasks 5000] [--handoffs 60] [--runs 5]
+    .venv/bin/python benchmarks/task_queue.py [--tasks 5000] [--handoffs 60] [--runs 5]
 
 The demo sandbox runs in this process (ASGI, no sockets), with `--tasks` open tasks and
 `--handoffs` open handoffs written straight into its storage; the console runs headless
@@ -21,10 +21,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file shares its name with the standard library's `queue` (which asyncio imports): run as a
-# script, its own folder must not come first on the path.
 HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
