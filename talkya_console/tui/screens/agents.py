@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from talkya_console.tui.node import ConsoleNode
+from talkya_console.tui.screens.table import TableScreen
 from talkya_console.tui.widgets.pane import api_failures, problem_text
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
@@ -113,24 +114,17 @@ def detail_text(run: AgentRun, handoffs: dict[str, Handoff | None], at: datetime
     return "\n".join(lines)
 
 
-class AgentRunsScreen(ConsoleNode, ModalScreen[None]):
+class AgentRunsScreen(TableScreen):
     """The workspace's agent runs, newest first."""
 
-    DEFAULT_CSS = """
-    AgentRunsScreen { align: center middle; }
-    #runs-box { border: round $accent; background: $surface; width: 96%; max-width: 150; height: 90%;
-        padding: 0 1; }
-    #runs-problem { display: none; color: $text-error; padding: 0 1; }
-    #runs-problem.-shown { display: block; }
-    #runs-table { height: 1fr; }
-    #runs-count { color: $text-muted; padding: 0 1; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", id="agent_runs.close"),
         Binding("n", "new_run", "New run", id="agent_runs.new"),
         Binding("r", "refresh", "Refresh", id="agent_runs.refresh"),
     ]
     EVENT_TYPES: ClassVar[frozenset[str]] = EVENT_TYPES
+    PREFIX = "runs"
+    BOX_TITLE = "OpenClaw · agent runs"
     COLUMNS = (
         ("status", "Status", 12),
         ("workflow", "Workflow", 16),
@@ -142,27 +136,6 @@ class AgentRunsScreen(ConsoleNode, ModalScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.runs: dict[str, AgentRun] = {}
-
-    def compose(self) -> ComposeResult:
-        """The box: a problem line, the table, the count and keys; the footer."""
-        with Vertical(id="runs-box"):
-            yield Static("", id="runs-problem")
-            table: DataTable[str] = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
-            for key, title, width in self.COLUMNS:
-                table.add_column(title, key=key, width=width)
-            yield table
-            yield Static("Loading…", id="runs-count")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        """Title the box and fetch the runs."""
-        self.query_one("#runs-box").border_title = "OpenClaw · agent runs"
-        self.query_one(DataTable).focus()
-        self.load()
-
-    def now(self) -> datetime:
-        """The app's clock."""
-        return self.console.clock()
 
     @work(exclusive=True, group="agent-runs-load", exit_on_error=False)
     async def load(self, select: str | None = None) -> None:
@@ -204,12 +177,6 @@ class AgentRunsScreen(ConsoleNode, ModalScreen[None]):
             f"{run.created_at.astimezone(self.now().tzinfo):%d %b %H:%M}",
             one_line(outcome, 40),
         )
-
-    def show_problem(self, text: str | None) -> None:
-        """A failure, inline; None hides it."""
-        line = self.query_one("#runs-problem", Static)
-        line.update(text or "")
-        line.set_class(bool(text), "-shown")
 
     def current(self) -> AgentRun | None:
         """The run under the cursor."""

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from talkya_console.tui.masking import mask_email, mask_phone
 from talkya_console.tui.node import ConsoleNode
+from talkya_console.tui.screens.table import TableScreen
 from talkya_console.tui.widgets.pane import api_failures, problem_text
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
@@ -65,24 +66,17 @@ def label(value: str | None) -> str:
     return value.replace("_", " ") if value else "—"
 
 
-class LeadsScreen(ConsoleNode, ModalScreen[None]):
+class LeadsScreen(TableScreen):
     """The workspace's leads, newest first."""
 
-    DEFAULT_CSS = """
-    LeadsScreen { align: center middle; }
-    #leads-box { border: round $accent; background: $surface; width: 96%; max-width: 150; height: 90%;
-        padding: 0 1; }
-    #leads-problem { display: none; color: $text-error; padding: 0 1; }
-    #leads-problem.-shown { display: block; }
-    #leads-table { height: 1fr; }
-    #leads-count { color: $text-muted; padding: 0 1; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", id="leads.close"),
         Binding("n", "new_lead", "New lead", id="leads.new"),
         Binding("r", "refresh", "Refresh", id="leads.refresh"),
     ]
     EVENT_TYPES: ClassVar[frozenset[str]] = frozenset({"lead.created"})
+    PREFIX = "leads"
+    BOX_TITLE = "CRM · leads"
     COLUMNS = (
         ("created", "Created", 12),
         ("name", "Name", 22),
@@ -96,27 +90,6 @@ class LeadsScreen(ConsoleNode, ModalScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.leads: dict[str, Lead] = {}
-
-    def compose(self) -> ComposeResult:
-        """The box: a problem line, the table, the count and keys; the footer."""
-        with Vertical(id="leads-box"):
-            yield Static("", id="leads-problem")
-            table: DataTable[str] = DataTable(id="leads-table", cursor_type="row", zebra_stripes=True)
-            for key, title, width in self.COLUMNS:
-                table.add_column(title, key=key, width=width)
-            yield table
-            yield Static("Loading…", id="leads-count")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        """Title the box and fetch the leads."""
-        self.query_one("#leads-box").border_title = "CRM · leads"
-        self.query_one(DataTable).focus()
-        self.load()
-
-    def now(self) -> datetime:
-        """The app's clock."""
-        return self.console.clock()
 
     @work(exclusive=True, group="leads-load", exit_on_error=False)
     async def load(self, select: str | None = None) -> None:
@@ -154,12 +127,6 @@ class LeadsScreen(ConsoleNode, ModalScreen[None]):
         count = len(leads)
         what = "No leads." if not count else f"{count} lead{'s' if count != 1 else ''}."
         self.query_one("#leads-count", Static).update(f"{what}  {LEADS_KEYS}")
-
-    def show_problem(self, text: str | None) -> None:
-        """A failure, inline; None hides it."""
-        line = self.query_one("#leads-problem", Static)
-        line.update(text or "")
-        line.set_class(bool(text), "-shown")
 
     def current(self) -> Lead | None:
         """The lead under the cursor."""

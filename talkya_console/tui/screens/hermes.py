@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
 
 from talkya_console.tui.forms.base import FormScreen
 from talkya_console.tui.forms.fields import SelectField, TextField
-from talkya_console.tui.node import ConsoleNode
+from talkya_console.tui.screens.table import TableScreen
 from talkya_console.tui.widgets.pane import api_failures, problem_text
 
 if TYPE_CHECKING:
@@ -189,19 +188,12 @@ class SampleEventScreen(FormScreen["HermesEvent"]):
         line.add_class("-shown")
 
 
-class HermesScreen(ConsoleNode, ModalScreen[None]):
+class HermesScreen(TableScreen):
     """The workspace's Hermes routes, in the order they deliver."""
 
     DEFAULT_CSS = """
-    HermesScreen { align: center middle; }
-    #hermes-box { border: round $accent; background: $surface; width: 96%; max-width: 150; height: 90%;
-        padding: 0 1; }
-    #hermes-problem { display: none; color: $text-error; padding: 0 1; }
-    #hermes-problem.-shown { display: block; }
-    #hermes-table { height: 1fr; }
     #hermes-last { display: none; border-left: outer $success; padding: 0 1; height: auto; }
     #hermes-last.-shown { display: block; }
-    #hermes-count { color: $text-muted; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", id="hermes.close"),
@@ -209,6 +201,8 @@ class HermesScreen(ConsoleNode, ModalScreen[None]):
         Binding("p", "publish", "Publish event", id="hermes.publish"),
         Binding("r", "refresh", "Refresh", id="hermes.refresh"),
     ]
+    PREFIX = "hermes"
+    BOX_TITLE = "Hermes · routes"
     COLUMNS = (
         ("priority", "Order", 6),
         ("name", "Route", 40),
@@ -221,23 +215,9 @@ class HermesScreen(ConsoleNode, ModalScreen[None]):
         super().__init__()
         self.routes: dict[str, HermesRoute] = {}
 
-    def compose(self) -> ComposeResult:
-        """The box: a problem line, the routes, the last publish, the count and keys; the footer."""
-        with Vertical(id="hermes-box"):
-            yield Static("", id="hermes-problem")
-            table: DataTable[str] = DataTable(id="hermes-table", cursor_type="row", zebra_stripes=True)
-            for key, title, width in self.COLUMNS:
-                table.add_column(title, key=key, width=width)
-            yield table
-            yield Static("", id="hermes-last", markup=False)
-            yield Static("Loading…", id="hermes-count")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        """Title the box and fetch the routes."""
-        self.query_one("#hermes-box").border_title = "Hermes · routes"
-        self.query_one(DataTable).focus()
-        self.load()
+    def compose_extra(self) -> list[Widget]:
+        """The last publish, under the routes."""
+        return [Static("", id="hermes-last", markup=False)]
 
     @work(exclusive=True, group="hermes-load", exit_on_error=False)
     async def load(self) -> None:
@@ -268,12 +248,6 @@ class HermesScreen(ConsoleNode, ModalScreen[None]):
         count = len(routes)
         what = "No routes." if not count else f"{count} route{'s' if count != 1 else ''}, in delivery order."
         self.query_one("#hermes-count", Static).update(f"{what}  {KEYS_TEXT}")
-
-    def show_problem(self, text: str | None) -> None:
-        """A failure, inline; None hides it."""
-        line = self.query_one("#hermes-problem", Static)
-        line.update(text or "")
-        line.set_class(bool(text), "-shown")
 
     def sample_type(self) -> tuple[str, str]:
         """A kind and type to start a sample from: the route under the cursor's, if it names them."""
