@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,9 +14,9 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid
-from textual.widgets import Footer
 
 import talkya_console
+from talkya_console.tui import collector, strips
 from talkya_console.tui.chart.clinical import Encounters, Notes
 from talkya_console.tui.commands import ActionsProvider, ChannelsProvider, PatientsProvider, TasksProvider
 from talkya_console.tui.forms import VisitLinksScreen
@@ -38,12 +37,15 @@ from talkya_console.tui.staff import StaffDesk
 from talkya_console.tui.widgets.calls import CallsPane
 from talkya_console.tui.widgets.calls_filter import FilterScreen
 from talkya_console.tui.widgets.header import ConsoleHeader, LiveIndicator
+from talkya_console.tui.widgets.keyline import KeyLine
 from talkya_console.tui.widgets.messenger import MessengerPane
 from talkya_console.tui.widgets.messenger_composer import Composer
 from talkya_console.tui.widgets.messenger_view import MessageView
 from talkya_console.tui.widgets.pane import Pane
 from talkya_console.tui.widgets.patients import PatientsPane
 from talkya_console.tui.widgets.tasks import TasksPane
+
+strips.patch()  # lines freed when they go, not left to the collector (see strips.py)
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
     from talkya_console.api import TalkyaClient
@@ -148,6 +150,8 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
         # Writes made while Talkya could not be reached (None: such a write is refused on the spot).
         self.outbox = outbox
         self.last_input = monotonic()
+        # The collector's thresholds before boot changed them (collector.py), given back at the end.
+        self.collector_before: tuple[int, int, int] | None = None
         # A lock or sign-in screen covers the desk: no toasts (they may name patients), no desk keys.
         self.locked = False
         # Set once boot has run (whether the runtime started or not): tests and scripts await it.
@@ -166,7 +170,7 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
         with Grid(id="desk"):
             for number, pane in enumerate(PANES, start=1):
                 yield pane(number)
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         """Focus the calls pane, then boot after the first frame."""
@@ -218,9 +222,13 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
         await self.load_me(remind_pin=not signed_in_now)
         if signed_in_now:
             self.ask_for_pin()
-        # What boot made lives as long as the app: keep it out of the collector's full passes,
-        # which otherwise stall a frame by a few hundred milliseconds now and then.
-        gc.freeze()
+        # Full garbage-collector passes in pauses of the typing, not mid-frame (see collector.py).
+        self.collector_before = collector.settle()
+        self.set_interval(collector.CHECK_SECONDS, self.collect_garbage)
+
+    def collect_garbage(self) -> None:
+        """A full collector pass, if nobody is typing."""
+        collector.collect_if_idle(self.last_input, self.monotonic())
 
     @on(ClientReady)
     def client_ready(self) -> None:
@@ -275,7 +283,7 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
 
     def open_chart(self, patient_id: str) -> None:
         """Show one patient's chart."""
-        self.push_screen(ChartScreen(patient_id))
+        self.push_screen(ChartScreen(patient_id, client=self.client))
 
     def remember_chart(self, patient_id: str, label: str) -> None:
         """A chart was opened: first in the lookup's recent list (ten kept)."""
@@ -426,6 +434,9 @@ class TalkyaConsole(StaffDesk, OutgoingDesk):
         self.action_refresh()
 
     async def on_unmount(self) -> None:
-        """Close the client's connections."""
+        """Close the client's connections; the garbage collector as it was before boot."""
+        if self.collector_before is not None:
+            collector.release(self.collector_before)
+            self.collector_before = None
         if self.client is not None:
             await self.client.aclose()

@@ -318,6 +318,12 @@ async def test_following_pauses_when_scrolled_up_and_resumes_with_end_or_f(desk:
         assert "following live" in str(status.render())
         await pilot.press("pageup")
         assert not view.following
+        # A page at once, in the key's own handling: no glide left for the next key to wait behind.
+        view.action_page_down()
+        assert view.scroll_y == view.max_scroll_y and view.following
+        view.action_page_up()
+        assert view.scroll_y == max(0, view.max_scroll_y - view.scrollable_content_region.height)
+        assert not view.following
         await pilot.press("f")
         assert view.following and view.scroll_y == view.max_scroll_y
         desk.say(call.id, ("ai_receptionist", "Yes, I'm here."))

@@ -3,6 +3,7 @@ time; notes and call transcripts open read only; problems show inline; masking h
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from collections import Counter
@@ -177,6 +178,36 @@ async def test_a_section_is_fetched_only_the_first_time_it_is_shown(sandbox: obj
             await pilot.press(key)
             await settle(pilot)
         assert len(recorder.requests) == before
+
+
+async def test_the_patient_is_asked_for_once_as_the_chart_is_made_not_once_it_is_mounted(
+    sandbox: object, demo: dict
+) -> None:
+    app, recorder = recorded_console(sandbox)
+    patient_path = f"/v1/patients/{demo['patient_id']}"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.client is not None
+        chart = ChartScreen(demo["patient_id"], client=app.client)
+        assert chart.early is not None
+        fetched = await asyncio.wait_for(asyncio.shield(chart.early), 10)  # answered before any mount
+        assert recorder.paths().count(patient_path) == 1
+        await app.push_screen(chart)
+        await settle(pilot)
+        assert chart.patient == fetched
+        assert recorder.paths().count(patient_path) == 1  # the mount used the early answer
+        assert fetched.last_name in screen_text(app)
+
+
+async def test_a_refused_early_patient_request_says_so_inline(sandbox: object, demo: dict) -> None:
+    app, recorder = recorded_console(sandbox)
+    recorder.refuse.add(f"/v1/patients/{demo['patient_id']}")
+    async with app.run_test(size=(120, 40)) as pilot:
+        chart = await open_chart(app, pilot, demo["patient_id"])
+        assert chart.patient is None
+        text = screen_text(app)
+        assert "PermissionDenied" in text
+        assert "Traceback" not in text
 
 
 async def test_200_encounters_open_with_one_page_and_load_more_on_demand(sandbox: object) -> None:

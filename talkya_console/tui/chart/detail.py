@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from talkya_console.tui.chart.section import Directory, duration, label, when
 from talkya_console.tui.node import ConsoleNode
+from talkya_console.tui.widgets.keyline import KeyLine
 from talkya_console.tui.widgets.pane import api_failures
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
@@ -98,7 +99,7 @@ class DetailScreen(ConsoleNode, ModalScreen[None]):
         """The box and the footer."""
         with VerticalScroll(id="detail-box"):
             yield Static(self.body, id="detail-body")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         """Title the box and take the focus, so the arrows scroll it."""

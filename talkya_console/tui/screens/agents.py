@@ -15,10 +15,11 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.screens.table import TableScreen
+from talkya_console.tui.widgets.keyline import KeyLine
 from talkya_console.tui.widgets.pane import api_failures, problem_text
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
@@ -255,7 +256,7 @@ class RunDetailScreen(ConsoleNode, ModalScreen[None]):
             with VerticalScroll(id="run-scroll", can_focus=True):
                 yield Static("Loading…", id="run-detail", markup=False)
             yield Static(DETAIL_KEYS, id="run-keys")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         """Title the box and fetch the run."""

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from talkya_console.tui.screens.call_actions import (
     CALL_BINDINGS,
@@ -21,6 +21,7 @@ from talkya_console.tui.screens.call_actions import (
     clock_text,
     label,
 )
+from talkya_console.tui.widgets.keyline import KeyLine
 from talkya_console.tui.widgets.pane import api_failures
 from talkya_console.tui.widgets.transcript import TranscriptView
 from talkya_console.wire import TranscriptSegment
@@ -78,7 +79,7 @@ class CallScreen(CallActions, ModalScreen[None]):
                 id="call-search",
             )
             yield Static("", id="call-summary")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         """Fetch the call and its transcript; tick the duration while it is live."""

@@ -10,6 +10,7 @@ opening and the reveal both go on the patient's audit trail, as the signed-in st
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -17,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static, TabbedContent
+from textual.widgets import Static, TabbedContent
 
 from talkya_console.tui.chart.activity import Audit, Calls
 from talkya_console.tui.chart.clinical import Documents, Encounters, Notes, Telehealth
@@ -25,9 +26,11 @@ from talkya_console.tui.chart.overview import Overview
 from talkya_console.tui.chart.section import Directory, ListSection, Section
 from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.outgoing import OutboxChanged, Queued, WriteLanded, pending_for
+from talkya_console.tui.widgets.keyline import KeyLine
 from talkya_console.tui.widgets.pane import api_failures
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
+    from talkya_console.api import TalkyaClient
     from talkya_console.wire import Patient
 
 SECTIONS: tuple[type[Section], ...] = (Overview, Encounters, Notes, Documents, Telehealth, Calls, Audit)
@@ -54,9 +57,15 @@ class ChartScreen(ConsoleNode, ModalScreen[None]):
         ),
     ]
 
-    def __init__(self, patient_id: str) -> None:
+    def __init__(self, patient_id: str, *, client: TalkyaClient | None = None) -> None:
         super().__init__()
         self.patient_id = patient_id
+        # Given the client, the patient is asked for now, while the chart is built, not once it is
+        # mounted: the request is on its way during the compose and first layout.
+        self.early: asyncio.Future[Patient] | None = None
+        if client is not None:
+            self.early = asyncio.ensure_future(client.patients.get(patient_id))
+            self.early.add_done_callback(lambda done: done.cancelled() or done.exception())
         self.patient: Patient | None = None
         self.revealed = False
         self.directory = Directory()
@@ -68,7 +77,7 @@ class ChartScreen(ConsoleNode, ModalScreen[None]):
             with TabbedContent(id="chart-tabs"):
                 for section in SECTIONS:
                     yield section(patient_id=self.patient_id, directory=self.directory)  # type: ignore[call-arg]
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         """Fetch the patient; the overview fetches the CRM context."""
@@ -76,6 +85,11 @@ class ChartScreen(ConsoleNode, ModalScreen[None]):
         self.query_one(Overview).shown()
         self.show_pending()
         self.load()
+
+    def on_unmount(self) -> None:
+        """Closed before the patient came: the request is not waited for."""
+        if self.early is not None:
+            self.early.cancel()
 
     @on(OutboxChanged)
     def show_pending(self) -> None:
@@ -111,8 +125,9 @@ class ChartScreen(ConsoleNode, ModalScreen[None]):
         if client is None:
             self.overview.show_patient("The API is not ready yet.")
             return
+        early, self.early = self.early, None
         try:
-            patient = await client.patients.get(self.patient_id)
+            patient = await (early if early is not None else client.patients.get(self.patient_id))
         except api_failures() as error:
             self.overview.show_patient(f"Could not load the chart: {type(error).__name__}.")
             return

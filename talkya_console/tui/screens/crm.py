@@ -13,12 +13,13 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from talkya_console.tui.masking import mask_email, mask_phone
 from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.screens.table import TableScreen
+from talkya_console.tui.widgets.keyline import KeyLine
 from talkya_console.tui.widgets.pane import api_failures, problem_text
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
@@ -337,7 +338,7 @@ class DealsBoard(ConsoleNode, ModalScreen[None]):
                 for stage in STAGES:
                     yield StageColumn(stage)
             yield Static("Loading…", id="deals-count")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         """Title the box, focus the first column and fetch the deals."""

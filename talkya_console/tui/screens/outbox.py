@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.outgoing import OutboxChanged
 from talkya_console.tui.screens.confirm import ConfirmScreen
+from talkya_console.tui.widgets.keyline import KeyLine
 from talkya_console.tui.widgets.pane import ago
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class OutboxScreen(ConsoleNode, ModalScreen[None]):
             table: DataTable[str] = DataTable(cursor_type="row", id="outbox-table")
             table.add_columns("Made", "What", "For", "Status")
             yield table
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         """Title the box and list the writes."""

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from talkya_console.tui.node import ConsoleNode
+from talkya_console.tui.widgets.keyline import KeyLine
 
 
 class TableScreen(ConsoleNode, ModalScreen[None]):
@@ -42,7 +43,7 @@ class TableScreen(ConsoleNode, ModalScreen[None]):
             yield table
             yield from self.compose_extra()
             yield Static("Loading…", id=f"{self.PREFIX}-count", classes="table-count")
-        yield Footer()
+        yield KeyLine()
 
     def compose_extra(self) -> list[Widget]:
         """Widgets between the table and the count (none by default)."""

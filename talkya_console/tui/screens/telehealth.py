@@ -13,12 +13,13 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from talkya_console.tui.chart.section import Directory, duration, label
 from talkya_console.tui.messages import OpenChart
 from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.screens.confirm import ConfirmScreen
+from talkya_console.tui.widgets.keyline import KeyLine
 from talkya_console.tui.widgets.pane import api_failures, problem_text
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
@@ -111,7 +112,7 @@ class TelehealthScreen(ConsoleNode, ModalScreen[None]):
                 table.add_column(title, key=key, width=width)
             yield table
             yield Static("Loading…", id="telehealth-count")
-        yield Footer()
+        yield KeyLine()
 
     def on_mount(self) -> None:
         """Title the box and fetch the day."""

@@ -252,6 +252,15 @@ class TranscriptView(ScrollView, can_focus=True):
         """End follows the newest line."""
         self.follow()
 
+    def action_page_up(self) -> None:
+        """A page up, at once (as `less` pages): Textual's glide redraws the view for every step of
+        it, and a key pressed mid-glide waited for the glide to end (benchmarks/transcript.py)."""
+        self.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        """A page down, at once; reaching the end follows the newest line again."""
+        self.scroll_page_down(animate=False)
+
     # -- search --------------------------------------------------------------------------------
     def find_in(self, position: int) -> None:
         """Add the matches in one segment (the last one, or each in turn)."""
