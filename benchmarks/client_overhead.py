@@ -9,6 +9,13 @@ share the event loop, or the GIL, with the load."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path[0] = str(
+    Path(__file__).resolve().parents[1]
+)  # the repository, not benchmarks/ (its queue.py is not the standard library's)
+
 import argparse
 import asyncio
 import multiprocessing

@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the repository, not benchmarks/ (its queue.py is not the standard library's)
 
-from benchmarks._harness import percentile, pinned, sandbox_process  # noqa: E402
+from benchmarks._harness import percentile, pinned, sandbox_process
+from benchmarks._painted import PaintClock  # before Textual: it sets the console's frame pacing
 
 WORKSPACE = "ws_truebliss"
 KEY = "tk_test_truebliss"
@@ -87,8 +88,6 @@ def prepare(db: Path, count: int) -> None:
 
 
 async def measure(base: str, events_count: int, opens: int) -> dict[str, Any]:
-    from textual._compositor import CompositorUpdate
-
     from talkya_console.api import TalkyaClient
     from talkya_console.tui.app import TalkyaConsole
     from talkya_console.tui.messages import LiveEvent
@@ -101,26 +100,7 @@ async def measure(base: str, events_count: int, opens: int) -> dict[str, Any]:
         workspace=WORKSPACE,
         idle_lock_minutes=0,
     )
-    display = app._display
-    waiting: dict[str, Any] = {}
-
-    def timed_display(screen: Any, renderable: Any) -> None:
-        display(screen, renderable)
-        if isinstance(renderable, CompositorUpdate):
-            renderable.render_segments(app.console)
-            condition = waiting.get("condition")
-            if condition is not None and condition():
-                waiting.pop("condition")
-                waiting["at"] = time.perf_counter()
-                waiting["event"].set()
-
-    async def painted_once(condition: Any) -> float:
-        event = asyncio.Event()
-        waiting.update(condition=condition, event=event)
-        await asyncio.wait_for(event.wait(), 30)
-        return float(waiting["at"])
-
-    app._display = timed_display  # type: ignore[method-assign]
+    painted = PaintClock(app)
     figures: dict[str, Any] = {}
     async with app.run_test(size=(160, 44)) as pilot:
         await asyncio.wait_for(app.booted.wait(), 60)
@@ -131,7 +111,7 @@ async def measure(base: str, events_count: int, opens: int) -> dict[str, Any]:
         async def open_channel(channel_id: str) -> float:
             started = time.perf_counter()
             app.open_channel(channel_id)
-            done = await painted_once(lambda: pane.shown == channel_id)
+            done = await painted.once(lambda: pane.shown == channel_id)
             await app.workers.wait_for_complete()
             await pilot.pause()
             return done - started
@@ -171,7 +151,7 @@ async def measure(base: str, events_count: int, opens: int) -> dict[str, Any]:
             )
             started = time.perf_counter()
             app.post_message(LiveEvent(event))
-            done = await painted_once(lambda id=message.id: id in view.ids)
+            done = await painted.once(lambda id=message.id: id in view.ids)
             latencies.append(done - started)
             await app.workers.wait_for_complete()
             await pilot.pause()

@@ -1,6 +1,6 @@
 """Issue 11's figures: the tasks queue with 5,000 open tasks, and triage's next handoff.
 
-    .venv/bin/python benchmarks/task_queue.py [--tasks 5000] [--handoffs 60] [--runs 5]
+    .venv/bin/python benchmarks/queue.py [--tasks 5000] [--handoffs 60] [--runs 5]
 
 The demo sandbox runs in this process (ASGI, no sockets), with `--tasks` open tasks and
 `--handoffs` open handoffs written straight into its storage; the console runs headless
@@ -23,17 +23,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the repository, not benchmarks/ (its queue.py is not the standard library's)
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import asyncio
+import random
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from benchmarks._harness import percentile  # noqa: E402
+from benchmarks._harness import percentile
+from benchmarks._painted import PaintClock  # before Textual: it sets the console's frame pacing
 
 WORKSPACE = "ws_truebliss"
 KEY = "tk_test_truebliss"
@@ -90,7 +91,6 @@ def seeded(tasks: int, handoffs: int) -> Any:
 async def measure(sandbox: Any, runs: int) -> dict[str, list[float]]:
     import httpx
     from textual import events
-    from textual._compositor import CompositorUpdate
     from textual.widgets import Input
 
     from talkya_console.api import TalkyaClient
@@ -108,26 +108,7 @@ async def measure(sandbox: Any, runs: int) -> dict[str, list[float]]:
         idle_lock_minutes=0,
     )
     figures: dict[str, list[float]] = {"fetch": [], "open": [], "filter": [], "triage": []}
-    display = app._display
-    waiting: dict[str, Any] = {}
-
-    def timed_display(screen: Any, renderable: Any) -> None:
-        display(screen, renderable)
-        if isinstance(renderable, CompositorUpdate):
-            renderable.render_segments(app.console)
-            condition = waiting.get("condition")
-            if condition is not None and condition():
-                waiting.pop("condition")
-                waiting["at"] = time.perf_counter()
-                waiting["event"].set()
-
-    async def painted_once(condition: Any) -> float:
-        event = asyncio.Event()
-        waiting.update(condition=condition, event=event)
-        await asyncio.wait_for(event.wait(), 60)
-        return float(waiting["at"])
-
-    app._display = timed_display  # type: ignore[method-assign]
+    painted = PaintClock(app)
     async with app.run_test(size=(160, 50)) as pilot:
         await asyncio.wait_for(app.booted.wait(), 120)
         await app.workers.wait_for_complete()
@@ -150,7 +131,7 @@ async def measure(sandbox: Any, runs: int) -> dict[str, list[float]]:
             started = time.perf_counter()
             pane.render_rows()
             rows = min(pane.window, len(pane.shown))
-            figures["open"].append(await painted_once(lambda rows=rows: table.row_count == rows) - started)
+            figures["open"].append(await painted.once(lambda rows=rows: table.row_count == rows, timeout=60) - started)
             await pilot.pause()
         driver = app._driver
         assert driver is not None
@@ -159,7 +140,7 @@ async def measure(sandbox: Any, runs: int) -> dict[str, list[float]]:
                 before = len(pane.shown)
                 started = time.perf_counter()
                 driver.send_message(events.Key("o", "o"))
-                done = await painted_once(lambda before=before: len(pane.shown) != before)
+                done = await painted.once(lambda before=before: len(pane.shown) != before, timeout=60)
                 figures["filter"].append(done - started)
                 await pilot.pause()
         await pilot.press("T")
@@ -176,7 +157,7 @@ async def measure(sandbox: Any, runs: int) -> dict[str, list[float]]:
             await pilot.pause()
             started = time.perf_counter()
             driver.send_message(events.Key("enter", "\r"))
-            done = await painted_once(
+            done = await painted.once(
                 lambda current=current: (
                     screen.current is not None
                     and screen.current.id != current.id

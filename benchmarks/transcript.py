@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the repository, not benchmarks/ (its queue.py is not the standard library's)
 
-from benchmarks._harness import percentile  # noqa: E402
+from benchmarks._harness import percentile
+from benchmarks._painted import PaintClock  # before Textual: it sets the console's frame pacing
 
 WORKSPACE = "ws_truebliss"
 KEY = "tk_test_truebliss"
@@ -54,7 +55,6 @@ def ms_summary(values: list[float]) -> str:
 async def measure(events_count: int, segments_count: int) -> dict[str, Any]:
     import httpx
     from textual import events
-    from textual._compositor import CompositorUpdate
 
     from talkya_console.api import TalkyaClient
     from talkya_console.sandbox import receptionist
@@ -85,26 +85,7 @@ async def measure(events_count: int, segments_count: int) -> dict[str, Any]:
         workspace=WORKSPACE,
         idle_lock_minutes=0,
     )
-    display = app._display
-    waiting: dict[str, Any] = {}
-
-    def timed_display(screen: Any, renderable: Any) -> None:
-        display(screen, renderable)
-        if isinstance(renderable, CompositorUpdate):
-            renderable.render_segments(app.console)
-            condition = waiting.get("condition")
-            if condition is not None and condition():
-                waiting.pop("condition")
-                waiting["at"] = time.perf_counter()
-                waiting["event"].set()
-
-    async def painted_once(condition: Any) -> float:
-        event = asyncio.Event()
-        waiting.update(condition=condition, event=event)
-        await asyncio.wait_for(event.wait(), 30)
-        return float(waiting["at"])
-
-    app._display = timed_display  # type: ignore[method-assign]
+    painted = PaintClock(app)
     figures: dict[str, Any] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         await asyncio.wait_for(app.booted.wait(), 60)
@@ -128,7 +109,7 @@ async def measure(events_count: int, segments_count: int) -> dict[str, Any]:
             (event,) = (e for e in captured if e.type == "receptionist.call.transcript.updated")
             started = time.perf_counter()
             app.post_message(LiveEvent(event))
-            done = await painted_once(lambda index=index: view.last_index() == index)
+            done = await painted.once(lambda index=index: view.last_index() == index)
             latencies.append(done - started)
             await pilot.pause()
         figures["event"] = latencies
@@ -146,7 +127,7 @@ async def measure(events_count: int, segments_count: int) -> dict[str, Any]:
         view = screen.query_one(TranscriptView)
         started = time.perf_counter()
         screen.take(transcript)
-        figures["open"] = await painted_once(lambda: view.lines > 0 and view.scroll_y == view.max_scroll_y) - started
+        figures["open"] = await painted.once(lambda: view.lines > 0 and view.scroll_y == view.max_scroll_y) - started
         figures["segments"] = len(view.segments)
         figures["lines"] = view.lines
         view.focus()
@@ -158,7 +139,7 @@ async def measure(events_count: int, segments_count: int) -> dict[str, Any]:
                     break
                 started = time.perf_counter()
                 driver.send_message(events.Key(key, None))
-                done = await painted_once(lambda before=before: view.scroll_y != before)
+                done = await painted.once(lambda before=before: view.scroll_y != before)
                 frames.append(done - started)
                 await pilot.pause()
         figures["pages"] = frames
@@ -168,7 +149,7 @@ async def measure(events_count: int, segments_count: int) -> dict[str, Any]:
             typed += char
             started = time.perf_counter()
             driver.send_message(events.Key(char, char))
-            done = await painted_once(lambda typed=typed: view.query_text == typed)
+            done = await painted.once(lambda typed=typed: view.query_text == typed)
             keys.append(done - started)
             await pilot.pause()
         figures["search"] = keys

@@ -30,13 +30,13 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the repository, so `benchmarks` and the package import
 
-from talkya_console.api import TalkyaClient  # noqa: E402
-from talkya_console.outbox import Outbox, Write  # noqa: E402
-from talkya_console.relay.log import EventLog  # noqa: E402
-from talkya_console.relay.tokens import issue_token  # noqa: E402
-from talkya_console.runtime import DEMO_API_KEY, DEMO_WORKSPACE  # noqa: E402
+from talkya_console.api import TalkyaClient
+from talkya_console.outbox import Outbox, Write
+from talkya_console.relay.log import EventLog
+from talkya_console.relay.tokens import issue_token
+from talkya_console.runtime import DEMO_API_KEY, DEMO_WORKSPACE
 
 WS = DEMO_WORKSPACE
 CONSENT = {"intake": True, "captured_at": "2026-05-18T13:55:00Z", "method": "electronic"}

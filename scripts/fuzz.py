@@ -19,7 +19,7 @@ import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, so `benchmarks` and the package import
 
 try:
     import schemathesis
