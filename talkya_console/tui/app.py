@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid
 
 import talkya_console
-from talkya_console.tui import collector, strips
+from talkya_console.tui import collector, strips, tables
 from talkya_console.tui.chart.clinical import Encounters, Notes
 from talkya_console.tui.commands import ActionsProvider, ChannelsProvider, PatientsProvider, TasksProvider
 from talkya_console.tui.forms import VisitLinksScreen
@@ -46,6 +46,7 @@ from talkya_console.tui.widgets.patients import PatientsPane
 from talkya_console.tui.widgets.tasks import TasksPane
 
 strips.patch()  # lines freed when they go, not left to the collector (see strips.py)
+tables.patch()  # tables drawn at their measured widths (see tables.py)
 
 if TYPE_CHECKING:  # imported for annotations only: the first frame does not wait for them
     from talkya_console.api import TalkyaClient
