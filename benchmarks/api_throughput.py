@@ -19,9 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path[0] = str(
-    Path(__file__).resolve().parents[1]
-)  # the repository, not benchmarks/ (its queue.py is not the standard library's)
+# The repository, not benchmarks/: its queue.py is not the standard library's.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from benchmarks._harness import DEMO_HEADERS, pinned, sandbox_process
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path[0] = str(
-    Path(__file__).resolve().parents[1]
-)  # the repository, not benchmarks/ (its queue.py is not the standard library's)
+# The repository, not benchmarks/: its queue.py is not the standard library's.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import argparse
 import asyncio

@@ -25,9 +25,8 @@ from pathlib import Path
 
 import httpx
 
-sys.path[0] = str(
-    Path(__file__).resolve().parents[1]
-)  # the repository, not benchmarks/ (its queue.py is not the standard library's)
+# The repository, not benchmarks/: its queue.py is not the standard library's.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 DEMO_HEADERS = {"Authorization": "Bearer tk_test_truebliss", "Talkya-Workspace": "ws_truebliss"}
 

@@ -30,9 +30,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path[0] = str(
-    Path(__file__).resolve().parents[1]
-)  # the repository, not benchmarks/ (its queue.py is not the standard library's)
+# The repository, not benchmarks/: its queue.py is not the standard library's.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from benchmarks._harness import free_port, percentile, pinned, summary_ms
 from talkya_console.relay.subscriber import RelaySubscriber

@@ -34,9 +34,8 @@ try:
 except ImportError:
     uvloop = None
 
-sys.path[0] = str(
-    Path(__file__).resolve().parents[1]
-)  # the repository, not benchmarks/ (its queue.py is not the standard library's)
+# The repository, not benchmarks/: its queue.py is not the standard library's.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from benchmarks._harness import DEMO_HEADERS, percentile, pinned, summary_ms
 from talkya_console.sandbox import records
