@@ -11,7 +11,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from talkya_console.tui.forms import open_new_patient, open_routing_rules
 from talkya_console.tui.node import ConsoleNode
 from talkya_console.tui.screens.agents import open_agent_runs
-from talkya_console.tui.screens.crm import open_deals, open_leads
+from talkya_console.tui.screens.crm import open_leads
+from talkya_console.tui.screens.deals import open_deals
 from talkya_console.tui.screens.hermes import open_hermes
 from talkya_console.tui.screens.telehealth import open_telehealth
 from talkya_console.tui.widgets.messenger import MessengerPane

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from talkya_console.outbox import Entry, Outbox, Write
     from talkya_console.wire import User
 
+# What a write's screen says when Talkya did not answer and the write went to the outbox.
+OFFLINE_SAVED = "Talkya did not answer: saved in the outbox, and sent when the link is back."
 # How long to wait before trying the outbox again while the link stays down (seconds, then held).
 RETRY_DELAYS = (2.0, 5.0, 10.0, 30.0)
 

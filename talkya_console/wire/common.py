@@ -101,4 +101,6 @@ class Deleted(Resource):
     deleted: Literal[True] = True
 
 
-Limit = Annotated[int, Field(ge=1, le=100)]
+# The largest page a list call may ask for.
+MAX_LIMIT = 100
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]

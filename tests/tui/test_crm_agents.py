@@ -18,7 +18,8 @@ from talkya_console.tui.forms.agent_run import NewAgentRunScreen, known_tools
 from talkya_console.tui.forms.fields import FormField
 from talkya_console.tui.forms.lead import NewLeadScreen
 from talkya_console.tui.screens.agents import AgentRunsScreen, RunDetailScreen
-from talkya_console.tui.screens.crm import STAGES, ContactProfileScreen, DealsBoard, LeadsScreen
+from talkya_console.tui.screens.crm import ContactProfileScreen, LeadsScreen
+from talkya_console.tui.screens.deals import STAGES, DealsBoard
 from talkya_console.tui.screens.hermes import HermesScreen, SampleEventScreen, parse_payload
 from talkya_console.wire import EVENT_TYPES as ALL_EVENT_TYPES
 from talkya_console.wire import Event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from talkya_console.tui.app import TalkyaConsole
 from talkya_console.tui.screens.agents import RunDetailScreen
-from talkya_console.tui.screens.crm import DealsBoard
+from talkya_console.tui.screens.deals import DealsBoard
 from tests.tui.conftest import settle, until
 
 

@@ -36,7 +36,6 @@ STATUS = {
 }
 KEYS_TEXT = "Enter inspect · n new run · r refresh · Esc close"
 DETAIL_KEYS = "↑/↓ PgUp/PgDn scroll · Esc back"
-OFFLINE_SAVED = "Talkya did not answer: saved in the outbox, and sent when the link is back."
 
 
 def workflow_of(run: AgentRun) -> str:
@@ -198,7 +197,7 @@ class AgentRunsScreen(TableScreen):
     def action_new_run(self) -> None:
         """Start a run (a form); when it is made, inspect it."""
         from talkya_console.tui.forms.agent_run import NewAgentRunScreen
-        from talkya_console.tui.outgoing import Queued
+        from talkya_console.tui.outgoing import OFFLINE_SAVED, Queued
 
         client = self.client
         if client is None:

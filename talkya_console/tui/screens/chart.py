@@ -25,7 +25,7 @@ from talkya_console.tui.chart.clinical import Documents, Encounters, Notes, Tele
 from talkya_console.tui.chart.overview import Overview
 from talkya_console.tui.chart.section import Directory, ListSection, Section
 from talkya_console.tui.node import ConsoleNode
-from talkya_console.tui.outgoing import OutboxChanged, Queued, WriteLanded, pending_for
+from talkya_console.tui.outgoing import OFFLINE_SAVED, OutboxChanged, Queued, WriteLanded, pending_for
 from talkya_console.tui.widgets.keyline import KeyLine
 from talkya_console.tui.widgets.pane import api_failures
 
@@ -34,7 +34,6 @@ if TYPE_CHECKING:  # imported for annotations only: the first frame does not wai
     from talkya_console.wire import Patient
 
 SECTIONS: tuple[type[Section], ...] = (Overview, Encounters, Notes, Documents, Telehealth, Calls, Audit)
-OFFLINE_SAVED = "Talkya did not answer: saved in the outbox, and sent when the link is back."
 SECTION_IDS = ("overview", "encounters", "notes", "documents", "telehealth", "calls", "audit")
 
 

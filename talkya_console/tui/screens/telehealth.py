@@ -38,7 +38,6 @@ STATUS = {
     "no_show": "✗ no show",
 }
 KEYS_TEXT = "p patient link · v provider link · g draft note · Enter chart · r refresh · Esc close"
-OFFLINE_SAVED = "Talkya did not answer: saved in the outbox, and sent when the link is back."
 
 
 def attendance_text(attendance: Attendance) -> str:
@@ -245,7 +244,7 @@ class TelehealthScreen(ConsoleNode, ModalScreen[None]):
         """Ask Talkya for the draft; the row shows it once made."""
         from talkya_console.api import APIError
         from talkya_console.outbox import Write
-        from talkya_console.tui.outgoing import Queued
+        from talkya_console.tui.outgoing import OFFLINE_SAVED, Queued
 
         write = Write(
             "telehealth_visits.create_note",
