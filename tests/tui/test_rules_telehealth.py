@@ -17,7 +17,7 @@ from talkya_console.relay.subscriber import Reset
 from talkya_console.tui.app import TalkyaConsole
 from talkya_console.tui.forms import NewVisitScreen, RoutingRulesScreen, VisitLinksScreen
 from talkya_console.tui.forms.fields import FormField, SelectField
-from talkya_console.tui.forms.rules import parse_day_hours, parse_languages, parse_triggers
+from talkya_console.tui.forms.rules_values import parse_day_hours, parse_languages, parse_triggers
 from talkya_console.tui.forms.telehealth import next_slot, parse_when
 from talkya_console.tui.screens.chart import ChartScreen
 from talkya_console.tui.screens.telehealth import EVENT_TYPES, TelehealthScreen
