@@ -5,12 +5,7 @@ with activity, mentions first."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from rich.text import Text
@@ -23,6 +18,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from talkya_console.tui.messages import OpenChart
 from talkya_console.tui.outgoing import OutboxChanged, Queued, WriteLanded, pending_for
 from talkya_console.tui.widgets.messenger_composer import Composer, ComposerBox
+from talkya_console.tui.widgets.messenger_files import system_open, target_for
 from talkya_console.tui.widgets.messenger_render import mentioned
 from talkya_console.tui.widgets.messenger_view import MessageView
 from talkya_console.tui.widgets.pane import Pane, api_failures
@@ -34,34 +30,6 @@ if TYPE_CHECKING:  # imported for annotations only: the first frame does not wai
 # scrolls to the top. Never the whole history at once.
 PAGE = 50
 DIRECTORY_LIMIT = 200
-
-
-def system_open(path: Path) -> None:
-    """Open a file with the system's opener (`open`, `xdg-open`, or the Windows association)."""
-    if sys.platform == "win32":
-        os.startfile(path)  # type: ignore[attr-defined]
-        return
-    opener = "open" if sys.platform == "darwin" else "xdg-open"
-    subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-def downloads_folder() -> Path:
-    """`~/Downloads`, made if missing."""
-    folder = Path.home() / "Downloads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def free_name(folder: Path, filename: str) -> Path:
-    """`folder/filename`, or `name (2).ext` and so on when taken; never outside `folder`."""
-    name = Path(filename).name or "attachment"
-    target = folder / name
-    stem, suffix = Path(name).stem, Path(name).suffix
-    number = 2
-    while target.exists():
-        target = folder / f"{stem} ({number}){suffix}"
-        number += 1
-    return target
 
 
 class MessengerPane(Pane):
@@ -427,8 +395,7 @@ class MessengerPane(Pane):
         if self.client is None:
             return
         for attachment in message.attachments:
-            folder = downloads_folder() if how == "save" else Path(tempfile.mkdtemp(prefix="talkya-"))
-            target = free_name(folder, attachment.filename)
+            target = target_for(attachment.filename, how)
             try:
                 await self.client.files.download_to(attachment.file_id, target)
             except api_failures() as error:
