@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, LoadingIndicator, Static
 
 from talkya_console.api import TalkyaClient
 from talkya_console.relay.subscriber import Reset
@@ -45,10 +45,14 @@ class Recorder(httpx.AsyncBaseTransport):
     def __init__(self, app: object) -> None:
         self.inner = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         self.lists: list[dict[str, str]] = []
+        # Set: transcript requests wait for it (a slow link), so the screen is up before they answer.
+        self.hold: asyncio.Event | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/calls":
             self.lists.append(dict(request.url.params))
+        if self.hold is not None and request.url.path.endswith("/transcript"):
+            await self.hold.wait()
         return await self.inner.handle_async_request(request)
 
 
@@ -274,6 +278,34 @@ async def test_segments_stream_in_as_they_are_spoken(desk: Desk) -> None:
         assert view.style("caller") != view.style("ai_receptionist") != view.style("staff")
         header = str(screen.query_one("#call-header", Static).render())
         assert UNKNOWN_PHONE in header and "● live" in header and "1:00" in header
+
+
+async def test_the_opened_call_is_on_screen_not_covered_by_a_spinner(desk: Desk) -> None:
+    # The screen once kept its fetch state in `loading`, Textual's own reactive: over a link slow
+    # enough for the screen to be up first, a spinner covered the call and never left.
+    async with desk.app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        call = desk.start_call()
+        desk.say(call.id, ("ai_receptionist", "Thank you for calling TrueBliss."))
+        desk.recorder.hold = asyncio.Event()
+        await select(desk, pilot, call.id)
+        await pilot.press("enter")
+        for _ in range(200):  # not `until`: it waits for every worker, and this one is held
+            await pilot.pause()
+            screen = desk.app.screen
+            if isinstance(screen, CallScreen) and screen.is_mounted and screen.fetching:
+                break
+        else:
+            raise AssertionError("the call's screen never asked for the transcript")
+        await pilot.pause()
+        desk.recorder.hold.set()
+        await until(pilot, lambda: screen.transcript is not None)  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert not screen.loading
+        assert not screen.query(LoadingIndicator)
+        text = desk.app.export_screenshot().replace("&#160;", " ")
+        assert "Thank you for calling TrueBliss." in text
+        assert UNKNOWN_PHONE in text
 
 
 async def test_a_repeated_or_late_event_adds_no_duplicate(desk: Desk) -> None:

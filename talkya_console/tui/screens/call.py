@@ -65,7 +65,8 @@ class CallScreen(CallActions, ModalScreen[None]):
         self.call_id = call_id
         self.call = call
         self.transcript: Transcript | None = None
-        self.loading = False
+        # Not `loading`: that is Textual's own reactive, which covers the screen with a spinner.
+        self.fetching = False
 
     def compose(self) -> ComposeResult:
         """Header, transcript, status line, search field, summary, footer."""
@@ -103,7 +104,7 @@ class CallScreen(CallActions, ModalScreen[None]):
         if client is None:
             self.query_one("#call-header", Static).update("The API is not ready yet.")
             return
-        self.loading = True
+        self.fetching = True
         try:
             call = await client.calls.get(self.call_id)
             transcript = await client.calls.transcript(self.call_id)
@@ -111,7 +112,7 @@ class CallScreen(CallActions, ModalScreen[None]):
             self.notify(f"Could not load the call: {type(error).__name__}.", severity="error")
             return
         finally:
-            self.loading = False
+            self.fetching = False
         self.call = call
         self.take(transcript)
 
@@ -135,12 +136,12 @@ class CallScreen(CallActions, ModalScreen[None]):
         except ValueError:
             segments = None
         if not segments:
-            if not self.loading:
+            if not self.fetching:
                 self.load()
             return
         gap = min(segment.index for segment in segments) > self.view.last_index() + 1
         self.view.add(segments)
-        if gap and not self.loading:  # events were missed (or came before the first fetch): fetch the rest
+        if gap and not self.fetching:  # events were missed (or came before the first fetch): fetch the rest
             self.load()
 
     # -- what is shown -------------------------------------------------------------------------
